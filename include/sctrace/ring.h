@@ -1,0 +1,148 @@
+/* sctrace ring and record format: shared by the preload writer and the dumper.
+ *
+ * One ring per traced thread, in a file of the ring directory
+ * (SCTRACE_DIR, default /dev/shm/sctrace-UID), named PID-TID-SEQ.ring, mode
+ * 0600.  The file is a 4 KiB header page followed by a power-of-two data area.
+ * Records are 8-byte aligned, variable sized, never split across the end of
+ * the data area (a PAD record fills the tail instead).
+ *
+ * Positions (head, tail, consumed) are byte counts that only grow; the offset
+ * in the data area is pos & (data_size - 1).
+ *
+ * Single writer (the owning thread), any number of readers:
+ *   - the writer publishes a record by a release store of head after the
+ *     record's bytes; readers load head with acquire (pairs with it).
+ *   - tail is the oldest intact record; the writer advances it (release)
+ *     before overwriting; readers re-check tail (acquire) after copying a
+ *     record and discard the copy when the writer overran it.
+ *   - consumed is written by the live reader (release) and read by the writer
+ *     (acquire) in drop mode, so a live reader frees room.
+ *   - wip is the position of a record being written, or SCT_NO_WIP.  A dead
+ *     writer with wip != SCT_NO_WIP died mid-record: the reader flags a torn
+ *     record there and keeps everything before it.
+ */
+#ifndef SCTRACE_RING_H
+#define SCTRACE_RING_H
+
+#include <stdint.h>
+
+#define SCT_RING_MAGIC   0x31474e4952544353ULL /* "SCTRING1" little endian */
+#define SCT_RING_VERSION 1
+#define SCT_HDR_SIZE     4096u
+#define SCT_NO_WIP       UINT64_MAX
+#define SCT_ALIGN(n)     (((n) + 7u) & ~(uint64_t)7u)
+
+enum sct_ring_flags {
+	SCT_RING_OVERWRITE = 1u << 0, /* flight recorder: overwrite oldest */
+};
+
+enum sct_ring_state {
+	SCT_STATE_LIVE = 1,   /* thread running */
+	SCT_STATE_EXITED = 2, /* thread or process exited normally */
+	SCT_STATE_EXECED = 3, /* process image replaced by exec */
+};
+
+enum sct_trap_mode { /* which trap layer fed this ring (issue 4) */
+	SCT_TRAP_OFF = 0,
+	SCT_TRAP_SUD = 1,
+	SCT_TRAP_SECCOMP = 2,
+};
+
+struct sct_ring_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;     /* offset of the data area */
+	uint64_t data_size;    /* power of two */
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t ppid;
+	uint32_t flags;        /* enum sct_ring_flags */
+	uint32_t str_max;      /* capture bound for strings/buffers */
+	uint32_t trap_mode;    /* enum sct_trap_mode */
+	uint64_t mono_start;   /* CLOCK_MONOTONIC ns at creation */
+	int64_t  real_offset;  /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+	uint64_t seq;          /* creation order within the process */
+	char     comm[16];     /* short program name */
+	char     exe[256];     /* program path (NUL terminated, truncated) */
+	/* --- writer-updated fields (own cache line) --- */
+	uint64_t _pad0[5];
+	uint64_t head;         /* end of committed data (release by writer) */
+	uint64_t tail;         /* oldest intact record (release by writer) */
+	uint64_t wip;          /* record being written, or SCT_NO_WIP */
+	uint64_t records;      /* records committed */
+	uint64_t lost;         /* records dropped: ring full (drop mode) */
+	uint64_t lost_reentrant; /* records dropped: signal hit the writer */
+	uint64_t overwritten;  /* records overwritten (overwrite mode) */
+	uint32_t state;        /* enum sct_ring_state */
+	int32_t  exit_status;  /* for SCT_STATE_EXITED, when known, else -1 */
+	/* --- reader-updated fields (own cache line) --- */
+	uint64_t consumed;     /* live reader position (release by reader) */
+	uint64_t _pad2[7];
+};
+
+enum sct_rec_type {
+	SCT_REC_PAD = 0,      /* filler up to the end of the data area */
+	SCT_REC_SYSCALL = 1,  /* a completed (or never returning) syscall */
+	SCT_REC_START = 2,    /* process image started tracing: argv blob */
+	SCT_REC_EXEC = 3,     /* about to exec (written by the old image) */
+	SCT_REC_EXIT = 4,     /* process exit (ret = status) */
+	SCT_REC_THREAD_EXIT = 5,
+	SCT_REC_THREAD_START = 6,
+	SCT_REC_FORK = 7,     /* new process from fork: ret = parent pid */
+};
+
+enum sct_via {
+	SCT_VIA_LIBC = 0, /* a generated wrapper of a libc function */
+	SCT_VIA_TRAP = 1, /* the trap layer (issue 4) */
+};
+
+enum sct_rec_flags {
+	SCT_RF_NORETURN = 1u << 0, /* recorded at entry: exec, exit (ret unknown) */
+	SCT_RF_ERROR = 1u << 1,    /* ret is -1 and err holds errno */
+};
+
+/* Fixed part of every record.  Followed by blobs (struct sct_blob). */
+struct sct_rec {
+	uint32_t len;       /* whole record in bytes, multiple of 8 */
+	uint16_t type;      /* enum sct_rec_type */
+	uint16_t nr;        /* syscall number (SCT_REC_SYSCALL) */
+	uint16_t fn;        /* libc entry point index (generated), 0 = none */
+	uint8_t  via;       /* enum sct_via */
+	uint8_t  nargs;     /* arguments valid in args[] */
+	uint16_t flags;     /* enum sct_rec_flags */
+	uint16_t nblobs;
+	int32_t  err;       /* errno when SCT_RF_ERROR, else 0 */
+	uint32_t stack_id;  /* interned caller stack (issue 5), 0 = none */
+	uint32_t tid;       /* thread that made the call */
+	uint32_t _pad;
+	uint64_t ts;        /* CLOCK_MONOTONIC ns at entry */
+	uint64_t dur;       /* ns spent in the real call */
+	int64_t  ret;
+	uint64_t args[6];
+};
+
+enum sct_blob_flags {
+	SCT_BF_TRUNC = 1u << 0, /* more bytes existed than were captured */
+	SCT_BF_OUT = 1u << 1,   /* captured after the call */
+	SCT_BF_FAULT = 1u << 2, /* memory not readable: address kept */
+};
+
+/* Captured memory of one argument, padded to 8 bytes. */
+struct sct_blob {
+	uint8_t  arg;       /* argument index, 0xff: record-level (argv...) */
+	uint8_t  flags;     /* enum sct_blob_flags */
+	uint16_t _pad;
+	uint32_t len;       /* bytes of data that follow */
+};
+
+_Static_assert(sizeof(struct sct_ring_hdr) <= SCT_HDR_SIZE, "header page");
+_Static_assert(sizeof(struct sct_ring_hdr) % 64 == 0, "header lines");
+_Static_assert(__builtin_offsetof(struct sct_ring_hdr, head) % 64 == 0,
+	       "writer fields on their own cache line");
+_Static_assert(__builtin_offsetof(struct sct_ring_hdr, consumed) % 64 == 0,
+	       "reader fields on their own cache line");
+_Static_assert(sizeof(struct sct_rec) == 104, "record layout");
+_Static_assert(sizeof(struct sct_rec) % 8 == 0, "record alignment");
+_Static_assert(sizeof(struct sct_blob) == 8, "blob layout");
+
+#endif

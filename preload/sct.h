@@ -1,0 +1,93 @@
+/* Internal interface of libsctrace.so: what generated wrappers call.
+ *
+ * Everything here is signal-safe (marked SCT_SIGSAFE): no malloc, no stdio,
+ * no locks; the tracer's own syscalls go through sct_raw() only.
+ *
+ * Wrappers are declared with long parameters and a long result: on x86-64
+ * every integer and pointer argument travels in a 64-bit register, so one
+ * shape fits every syscall function of libc.  Values are narrowed to their
+ * C type (int, mode_t, ...) only when decoded.  This file must not include
+ * libc headers that declare the wrapped functions.
+ */
+#ifndef SCT_H
+#define SCT_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+#include <linux/fcntl.h>
+
+#include "sctrace/ring.h"
+#include "sctrace/kinds.h"
+
+#define SCT_WRAPPER __attribute__((visibility("default")))
+#define SCT_SIGSAFE /* reachable from a wrapper or a signal handler */
+
+typedef long (*sct_real_fn)(long, long, long, long, long, long);
+
+struct sct_call {
+	uint64_t ts;
+	const long *args;
+	uint16_t fn;
+	uint16_t nr;
+	uint8_t nargs;
+};
+
+extern sct_real_fn sct_realv[];
+
+SCT_SIGSAFE sct_real_fn sct_resolve(unsigned fn);
+SCT_SIGSAFE long sct_fallback(long nr, const long *a);
+SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
+			  const long *args, int nargs);
+SCT_SIGSAFE void sct_entry(struct sct_call *c);
+SCT_SIGSAFE long sct_end(struct sct_call *c, long r, int failed);
+
+/* signal-safe: the real libc function, resolved in the constructor; NULL
+ * only while a wrapper runs inside the tracer's own symbol lookup. */
+static inline sct_real_fn sct_real(unsigned fn)
+{
+	sct_real_fn f = sct_realv[fn];
+	return __builtin_expect(f != 0, 1) ? f : sct_resolve(fn);
+}
+
+/* signal-safe: does open's flags argument make the mode argument valid? */
+static inline int sct_wants_mode(long flags)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+/* --- raw syscalls: the tracer's only way into the kernel (preload/raw.c) */
+SCT_SIGSAFE long sct_raw(long nr, long a, long b, long c, long d, long e,
+			 long f);
+#define sct_raw0(n) sct_raw(n, 0, 0, 0, 0, 0, 0)
+#define sct_raw1(n, a) sct_raw(n, (long)(a), 0, 0, 0, 0, 0)
+#define sct_raw2(n, a, b) sct_raw(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define sct_raw3(n, a, b, c) \
+	sct_raw(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sct_raw4(n, a, b, c, d) \
+	sct_raw(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sct_raw6(n, a, b, c, d, e, f)                                     \
+	sct_raw(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), \
+		(long)(f))
+
+/* --- ring writer (preload/ring_write.c), usable without the constructor */
+struct sct_wring {
+	struct sct_ring_hdr *hdr;
+	unsigned char *data;
+	uint64_t mask;
+	uint64_t head;  /* writer's copy of hdr->head */
+	uint64_t tail;  /* writer's copy of hdr->tail */
+	int overwrite;
+};
+
+/* signal-safe: room for LEN bytes (multiple of 8); NULL when the record is
+ * dropped (counted in hdr->lost).  Pairs with sct_ring_commit(). */
+SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len);
+/* signal-safe: publish the reserved record, trimmed to LEN bytes. */
+SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
+				 uint32_t len);
+/* signal-safe: set up W over a mapped ring of TOTAL bytes (header + data). */
+SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
+			       int overwrite);
+
+#endif
