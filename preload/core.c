@@ -1,1 +1,749 @@
-/* placeholder */
+/* libsctrace.so core: configuration, per-thread rings, the shared
+ * record-and-forward path every generated wrapper calls. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "fn.h"
+
+#define DEFAULT_RING_SIZE (1u << 20)
+#define DEFAULT_STR_MAX 256u
+#define MAX_STR_MAX 65536u
+#define ARGV_BOUND 4096u
+#define PAGE 4096ul
+
+sct_real_fn sct_realv[SCT_FN__COUNT];
+struct sct_config sct_cfg;
+int sct_pid;
+__thread struct sct_thread sct_self __attribute__((tls_model("initial-exec")));
+
+static int (*real_clock_gettime)(clockid_t, struct timespec *);
+static uint64_t ring_seq;
+static int ring_failed_once;
+static pthread_key_t exit_key;
+static int exit_status = -1;
+
+/* ---- small helpers, no libc --------------------------------------------- */
+
+SCT_SIGSAFE size_t sct_strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+/* signal-safe: copy S to D, never past END - 1; returns the new end. */
+SCT_SIGSAFE char *sct_stpcpy(char *d, const char *s, const char *end)
+{
+	while (*s && d < end - 1)
+		*d++ = *s++;
+	*d = 0;
+	return d;
+}
+
+SCT_SIGSAFE char *sct_utoa(char *d, unsigned long v, const char *end)
+{
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 24);
+	while (n && d < end - 1)
+		*d++ = tmp[--n];
+	*d = 0;
+	return d;
+}
+
+SCT_SIGSAFE int sct_strncmp(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] != b[i])
+			return (unsigned char)a[i] - (unsigned char)b[i];
+		if (!a[i])
+			return 0;
+	}
+	return 0;
+}
+
+static SCT_SIGSAFE void copy_bytes(void *d, const void *s, size_t n)
+{
+	unsigned char *dd = d;
+	const unsigned char *ss = s;
+	while (n--)
+		*dd++ = *ss++;
+}
+
+/* signal-safe: "sctrace: A B C\n" on stderr, one write. */
+SCT_SIGSAFE void sct_msg(const char *a, const char *b, const char *c)
+{
+	char buf[512];
+	char *end = buf + sizeof buf - 1, *p = buf;
+	p = sct_stpcpy(p, "sctrace: ", end);
+	p = sct_stpcpy(p, a, end);
+	p = sct_stpcpy(p, b ? b : "", end);
+	p = sct_stpcpy(p, c ? c : "", end);
+	*p++ = '\n';
+	sct_raw3(__NR_write, 2, buf, p - buf);
+}
+
+SCT_SIGSAFE uint64_t sct_now(void)
+{
+	struct timespec ts;
+	if (__builtin_expect(real_clock_gettime != 0, 1))
+		real_clock_gettime(CLOCK_MONOTONIC, &ts);
+	else
+		sct_raw2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- real functions ----------------------------------------------------- */
+
+static void *lookup_real(const char *name)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+	if (!f) /* compat-only symbols such as __xstat */
+		f = dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
+	return f;
+}
+
+/* signal-safe after the constructor; before it, resolves lazily and
+ * returns NULL when called from inside the lookup itself (dlsym's own
+ * allocations), so the wrapper falls back to a raw syscall. */
+SCT_SIGSAFE sct_real_fn sct_resolve(unsigned fn)
+{
+	struct sct_thread *t = &sct_self;
+	if (t->guard || fn >= SCT_FN__COUNT)
+		return 0;
+	t->guard = 1;
+	sct_real_fn f = (sct_real_fn)lookup_real(sct_fn_names[fn]);
+	__atomic_store_n(&sct_realv[fn], f, __ATOMIC_RELEASE);
+	t->guard = 0;
+	return f;
+}
+
+/* signal-safe: the syscall itself, with libc's errno convention. */
+SCT_SIGSAFE long sct_fallback(long nr, const long *a)
+{
+	long r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* ---- rings -------------------------------------------------------------- */
+
+static SCT_SIGSAFE void ring_path(char *buf, const char *end, int tid,
+				  uint64_t seq, int tmp)
+{
+	char *p = sct_stpcpy(buf, sct_cfg.dir, end);
+	p = sct_stpcpy(p, tmp ? "/.tmp-" : "/", end);
+	p = sct_utoa(p, (unsigned long)sct_pid, end);
+	p = sct_stpcpy(p, "-", end);
+	p = sct_utoa(p, (unsigned long)tid, end);
+	p = sct_stpcpy(p, "-", end);
+	p = sct_utoa(p, seq, end);
+	sct_stpcpy(p, ".ring", end);
+}
+
+static SCT_SIGSAFE void ring_fail(const char *what, long err)
+{
+	if (__atomic_exchange_n(&ring_failed_once, 1, __ATOMIC_RELAXED))
+		return;
+	char num[24];
+	sct_utoa(num, (unsigned long)-err, num + sizeof num);
+	sct_msg(what, sct_cfg.dir, " failed; this process is not traced (errno ");
+	sct_msg("  errno ", num, ")");
+}
+
+static SCT_SIGSAFE void fill_identity(struct sct_ring_hdr *h, int tid,
+				      uint64_t seq)
+{
+	struct timespec rt;
+	h->pid = (uint32_t)sct_pid;
+	h->tid = (uint32_t)tid;
+	h->ppid = (uint32_t)sct_raw0(__NR_getppid);
+	h->str_max = sct_cfg.str_max;
+	h->trap_mode = SCT_TRAP_OFF;
+	h->seq = seq;
+	sct_raw2(__NR_clock_gettime, CLOCK_REALTIME, &rt);
+	h->mono_start = sct_now();
+	h->real_offset = (int64_t)((uint64_t)rt.tv_sec * 1000000000u +
+				   (uint64_t)rt.tv_nsec) - (int64_t)h->mono_start;
+	copy_bytes(h->comm, sct_cfg.comm, sizeof h->comm);
+	copy_bytes(h->exe, sct_cfg.exe, sizeof h->exe);
+}
+
+/* signal-safe: create, size (with real blocks, so a full /dev/shm fails
+ * here and never as SIGBUS later), map and publish this thread's ring. */
+static SCT_SIGSAFE int ring_create(struct sct_thread *t)
+{
+	char tmp[SCT_PATH_MAX], final[SCT_PATH_MAX];
+	uint64_t seq = __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED);
+	uint64_t total = SCT_HDR_SIZE + sct_cfg.ring_size;
+	t->tid = (int)sct_raw0(__NR_gettid);
+	ring_path(tmp, tmp + sizeof tmp, t->tid, seq, 1);
+	ring_path(final, final + sizeof final, t->tid, seq, 0);
+	long fd = sct_raw4(__NR_openat, AT_FDCWD, tmp,
+			   O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			   0600);
+	if (fd < 0) {
+		ring_fail("cannot create a ring in ", fd);
+		return -1;
+	}
+	long r = sct_raw4(__NR_fallocate, fd, 0, 0, total);
+	if (r == -EOPNOTSUPP)
+		r = sct_raw2(__NR_ftruncate, fd, total);
+	void *map = 0;
+	if (r == 0) {
+		r = sct_raw6(__NR_mmap, 0, total, 0x3 /* PROT_READ|WRITE */,
+			     0x01 /* MAP_SHARED */, fd, 0);
+		if (r < 0 && r > -4096)
+			map = 0;
+		else
+			map = (void *)r, r = 0;
+	}
+	sct_raw1(__NR_close, fd);
+	if (!map) {
+		sct_raw3(__NR_unlinkat, AT_FDCWD, tmp, 0);
+		ring_fail("cannot size or map a ring in ", r);
+		return -1;
+	}
+	sct_ring_init(&t->w, map, total, sct_cfg.overwrite);
+	fill_identity(t->w.hdr, t->tid, seq);
+	sct_raw4(__NR_renameat, AT_FDCWD, tmp, AT_FDCWD, final);
+	return 0;
+}
+
+SCT_SIGSAFE struct sct_wring *sct_thread_ring(void)
+{
+	struct sct_thread *t = &sct_self;
+	if (__builtin_expect(t->state == 1, 1))
+		return &t->w;
+	if (t->state < 0 || !sct_cfg.enabled)
+		return 0;
+	if (ring_create(t) < 0) {
+		t->state = -1;
+		return 0;
+	}
+	t->state = 1;
+	/* thread exit hook: a non-NULL value makes the key destructor run */
+	pthread_setspecific(exit_key, (void *)1);
+	return &t->w;
+}
+
+/* ---- captures ----------------------------------------------------------- */
+
+/* signal-safe: copy N bytes of the traced program's memory at SRC, page by
+ * page through process_vm_readv, so a bad pointer yields a short count and
+ * never a fault.  Used whenever the kernel did not prove SRC readable. */
+static SCT_SIGSAFE size_t safe_copy(void *dst, uintptr_t src, size_t n)
+{
+	struct iovec local = { dst, n }, remote[4];
+	int k = 0;
+	size_t left = n;
+	uintptr_t p = src;
+	while (left && k < 4) {
+		size_t chunk = PAGE - (p & (PAGE - 1));
+		if (chunk > left)
+			chunk = left;
+		remote[k].iov_base = (void *)p;
+		remote[k].iov_len = chunk;
+		k++, p += chunk, left -= chunk;
+	}
+	local.iov_len = n - left;
+	long r = sct_raw6(__NR_process_vm_readv, sct_pid, &local, 1, remote, k,
+			  0);
+	return r < 0 ? 0 : (size_t)r;
+}
+
+struct capture {
+	unsigned char *p, *end; /* room left in the record */
+	int trusted;            /* memory proven readable by the kernel */
+};
+
+static SCT_SIGSAFE size_t cap_copy(struct capture *cp, void *dst,
+				   uintptr_t src, size_t n)
+{
+	if (cp->trusted) {
+		copy_bytes(dst, (const void *)src, n);
+		return n;
+	}
+	return safe_copy(dst, src, n);
+}
+
+static SCT_SIGSAFE struct sct_blob *blob_open(struct capture *cp, int arg)
+{
+	if (cp->end - cp->p < (long)sizeof(struct sct_blob) + 8)
+		return 0;
+	struct sct_blob *b = (struct sct_blob *)cp->p;
+	b->arg = (uint8_t)arg;
+	b->flags = 0;
+	b->_pad = 0;
+	b->len = 0;
+	return b;
+}
+
+static SCT_SIGSAFE void blob_close(struct capture *cp, struct sct_blob *b,
+				   struct sct_rec *rec)
+{
+	cp->p += SCT_ALIGN(sizeof *b + b->len);
+	rec->nblobs++;
+}
+
+/* signal-safe: a NUL-terminated string, up to MAX bytes. */
+static SCT_SIGSAFE size_t cap_str(struct capture *cp, unsigned char *dst,
+				  uintptr_t src, size_t max, int *trunc)
+{
+	size_t n = 0;
+	*trunc = 0;
+	if (cp->trusted) {
+		const char *s = (const char *)src;
+		while (n < max && s[n])
+			dst[n] = (unsigned char)s[n], n++;
+		*trunc = n == max && s[n];
+		return n;
+	}
+	while (n < max) { /* chunks that never cross a page */
+		size_t chunk = PAGE - ((src + n) & (PAGE - 1));
+		if (chunk > max - n)
+			chunk = max - n;
+		size_t got = safe_copy(dst + n, src + n, chunk);
+		for (size_t i = 0; i < got; i++)
+			if (!dst[n + i])
+				return n + i;
+		n += got;
+		if (got < chunk)
+			return n;
+	}
+	unsigned char c;
+	*trunc = safe_copy(&c, src + n, 1) == 1 && c;
+	return n;
+}
+
+static SCT_SIGSAFE void cap_strarr(struct capture *cp, struct sct_blob *b,
+				   uintptr_t arr, int count_only)
+{
+	unsigned char *d = (unsigned char *)(b + 1);
+	size_t room = (size_t)(cp->end - d);
+	uint32_t count = 0;
+	if (room > ARGV_BOUND)
+		room = ARGV_BOUND;
+	for (;; count++) {
+		uintptr_t s;
+		if (cap_copy(cp, &s, arr + count * sizeof s, sizeof s) != sizeof s || !s)
+			break;
+		if (count_only) {
+			if (count > 1000000)
+				break;
+			continue;
+		}
+		int trunc;
+		if (b->len + 2 > room) {
+			b->flags |= SCT_BF_TRUNC;
+			break;
+		}
+		size_t n = cap_str(cp, d + b->len, s, room - b->len - 1, &trunc);
+		d[b->len + n] = 0;
+		b->len += (uint32_t)n + 1;
+		if (trunc) {
+			b->flags |= SCT_BF_TRUNC;
+			break;
+		}
+	}
+	if (count_only) {
+		copy_bytes(d, &count, sizeof count);
+		b->len = sizeof count;
+	}
+}
+
+#define X_CAP(name, cap, size) SCT_CAP_##cap,
+static const unsigned char kind_cap[] = { SCT_KINDS(X_CAP) };
+#undef X_CAP
+#define X_SIZE(name, cap, size) size,
+static const unsigned short kind_size[] = { SCT_KINDS(X_SIZE) };
+#undef X_SIZE
+
+/* signal-safe: capture argument I's memory, if its kind has any. */
+static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
+				    const struct sct_argdesc *ad, int i,
+				    long ret, int failed)
+{
+	unsigned cap = kind_cap[ad->kind];
+	uintptr_t addr = (uintptr_t)rec->args[i];
+	size_t max = sct_cfg.str_max, n = 0;
+	if (cap == SCT_CAP_NONE || !addr)
+		return;
+	if ((cap == SCT_CAP_BUFOUT || cap == SCT_CAP_FIXOUT) &&
+	    (failed || (rec->flags & SCT_RF_NORETURN)))
+		return;
+	struct sct_blob *b = blob_open(cp, i);
+	if (!b)
+		return;
+	unsigned char *d = (unsigned char *)(b + 1);
+	size_t room = (size_t)(cp->end - d);
+	int trunc = 0;
+	switch (cap) {
+	case SCT_CAP_CSTR:
+		n = cap_str(cp, d, addr, max < room ? max : room, &trunc);
+		break;
+	case SCT_CAP_BUFIN:
+	case SCT_CAP_LENIN:
+	case SCT_CAP_BUFOUT: {
+		uint64_t want = cap == SCT_CAP_BUFOUT ? (uint64_t)ret
+						      : rec->args[ad->param];
+		if (cap == SCT_CAP_LENIN)
+			want &= 0xffffffffu;
+		if (cap == SCT_CAP_BUFOUT && want > rec->args[ad->param])
+			want = rec->args[ad->param];
+		n = want < max ? want : max;
+		if (n > room)
+			n = room;
+		trunc = want > n;
+		n = cap_copy(cp, d, addr, n);
+		break;
+	}
+	case SCT_CAP_FIXIN:
+	case SCT_CAP_FIXOUT:
+		n = kind_size[ad->kind] <= room ? kind_size[ad->kind] : 0;
+		n = cap_copy(cp, d, addr, n);
+		if (n < kind_size[ad->kind]) {
+			b->flags |= SCT_BF_FAULT;
+			n = 0;
+		}
+		break;
+	case SCT_CAP_STRARR:
+	case SCT_CAP_COUNT:
+		cap_strarr(cp, b, addr, cap == SCT_CAP_COUNT);
+		n = b->len;
+		break;
+	}
+	b->len = (uint32_t)n;
+	if (trunc)
+		b->flags |= SCT_BF_TRUNC;
+	if (cap == SCT_CAP_BUFOUT || cap == SCT_CAP_FIXOUT)
+		b->flags |= SCT_BF_OUT;
+	blob_close(cp, b, rec);
+}
+
+/* Upper bound of the blob bytes argument I can need. */
+static SCT_SIGSAFE uint32_t capture_bound(const struct sct_argdesc *ad)
+{
+	uint32_t hdr = sizeof(struct sct_blob) + 8;
+	switch (kind_cap[ad->kind]) {
+	case SCT_CAP_NONE:
+		return 0;
+	case SCT_CAP_FIXIN:
+	case SCT_CAP_FIXOUT:
+		return hdr + kind_size[ad->kind];
+	case SCT_CAP_STRARR:
+		return hdr + ARGV_BOUND;
+	case SCT_CAP_COUNT:
+		return hdr + 4;
+	default:
+		return hdr + sct_cfg.str_max;
+	}
+}
+
+SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
+				int failed, unsigned type, unsigned flags,
+				int tid)
+{
+	struct sct_wring *w = sct_thread_ring();
+	if (!w)
+		return;
+	const struct sct_sysent *se = c->nr < SCT_NSYS ? &sct_sysent[c->nr] : 0;
+	int nargs = c->nargs > 6 ? 6 : c->nargs;
+	uint32_t bound = sizeof(struct sct_rec);
+	if (se && se->name)
+		for (int i = 0; i < se->nargs && i < nargs; i++)
+			bound += capture_bound(&se->args[i]);
+	struct sct_rec *rec = sct_ring_reserve(w, (uint32_t)SCT_ALIGN(bound));
+	if (!rec)
+		return;
+	rec->type = (uint16_t)type;
+	rec->nr = c->nr;
+	rec->fn = c->fn;
+	rec->via = SCT_VIA_LIBC;
+	rec->nargs = (uint8_t)nargs;
+	rec->flags = (uint16_t)(flags | (failed ? SCT_RF_ERROR : 0));
+	rec->nblobs = 0;
+	rec->err = failed ? (type == SCT_REC_SYSCALL && se && se->ret == SCT_R_errret
+				     ? (int)r : errno)
+			  : 0;
+	rec->stack_id = 0;
+	rec->tid = (uint32_t)(tid ? tid : sct_self.tid);
+	rec->_pad = 0;
+	rec->ts = c->ts;
+	rec->dur = end > c->ts ? end - c->ts : 0;
+	rec->ret = r;
+	for (int i = 0; i < 6; i++)
+		rec->args[i] = i < nargs ? (uint64_t)c->args[i] : 0;
+	struct capture cp = { (unsigned char *)(rec + 1),
+			      (unsigned char *)rec + SCT_ALIGN(bound),
+			      !failed && !(flags & SCT_RF_NORETURN) };
+	if (se && se->name)
+		for (int i = 0; i < se->nargs && i < nargs; i++) {
+			if (se->args[i].cond && i > 0 &&
+			    !sct_wants_mode(c->args[i - 1]))
+				continue;
+			capture_arg(&cp, rec, &se->args[i], i, r, failed);
+		}
+	sct_ring_commit(w, rec, (uint32_t)(cp.p - (unsigned char *)rec));
+}
+
+SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
+{
+	static const long noargs[6];
+	struct sct_call c = { sct_now(), noargs, 0, 0, 0 };
+	struct sct_thread *t = &sct_self;
+	struct sct_wring *w;
+	t->guard++;
+	w = sct_thread_ring();
+	if (!w)
+		goto out;
+	uint32_t bound = sizeof(struct sct_rec) +
+			 (strv ? sizeof(struct sct_blob) + 8 + ARGV_BOUND : 0);
+	struct sct_rec *rec = sct_ring_reserve(w, (uint32_t)SCT_ALIGN(bound));
+	if (!rec)
+		goto out;
+	unsigned char *base = (unsigned char *)rec;
+	for (size_t i = 0; i < sizeof *rec; i++)
+		base[i] = 0;
+	rec->type = (uint16_t)type;
+	rec->tid = (uint32_t)t->tid;
+	rec->ts = c.ts;
+	rec->ret = ret;
+	struct capture cp = { (unsigned char *)(rec + 1), base + SCT_ALIGN(bound),
+			      1 };
+	if (strv) {
+		struct sct_blob *b = blob_open(&cp, 0xff);
+		if (b) {
+			cap_strarr(&cp, b, (uintptr_t)strv, 0);
+			blob_close(&cp, b, rec);
+		}
+	}
+	sct_ring_commit(w, rec, (uint32_t)(cp.p - base));
+out:
+	t->guard--;
+}
+
+/* ---- the path every wrapper takes --------------------------------------- */
+
+SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
+			  const long *args, int nargs)
+{
+	struct sct_thread *t = &sct_self;
+	if (__builtin_expect(!sct_cfg.enabled || t->guard, 0)) {
+		if (t->guard && t->state == 1) /* a signal handler hit us */
+			__atomic_fetch_add(&t->w.hdr->lost_reentrant, 1,
+					   __ATOMIC_RELAXED);
+		return 0;
+	}
+	c->fn = (uint16_t)fn;
+	c->nr = (uint16_t)nr;
+	c->args = args;
+	c->nargs = (uint8_t)nargs;
+	c->ts = sct_now();
+	return 1;
+}
+
+/* signal-safe: for calls that may not return (exit, exec): record now. */
+SCT_SIGSAFE void sct_entry(struct sct_call *c)
+{
+	struct sct_thread *t = &sct_self;
+	int e = errno;
+	t->guard++;
+	int pid = (int)sct_raw0(__NR_getpid);
+	int tid = pid == sct_pid ? 0 : (int)sct_raw0(__NR_gettid);
+	sct_write_call(c, c->ts, 0, 0, SCT_REC_SYSCALL, SCT_RF_NORETURN, tid);
+	if (!tid && t->state == 1 &&
+	    (c->nr == __NR_exit_group || c->nr == __NR_exit)) {
+		t->w.hdr->exit_status = (int32_t)c->args[0];
+		if (c->nr == __NR_exit_group)
+			exit_status = (int)c->args[0];
+	}
+	t->guard--;
+	errno = e;
+}
+
+SCT_SIGSAFE long sct_end(struct sct_call *c, long r, int failed)
+{
+	uint64_t end = sct_now();
+	struct sct_thread *t = &sct_self;
+	int e = errno;
+	t->guard++;
+	sct_write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, 0);
+	t->guard--;
+	errno = e;
+	return r;
+}
+
+/* ---- process and thread life -------------------------------------------- */
+
+static void thread_exit(void *unused)
+{
+	(void)unused;
+	struct sct_thread *t = &sct_self;
+	if (t->state != 1)
+		return;
+	sct_event(SCT_REC_THREAD_EXIT, 0, 0);
+	__atomic_store_n(&t->w.hdr->state, SCT_STATE_EXITED, __ATOMIC_RELEASE);
+}
+
+SCT_SIGSAFE void sct_after_fork_child(void)
+{
+	struct sct_thread *t = &sct_self;
+	if (t->state == 1)
+		sct_raw2(__NR_munmap, t->w.hdr,
+			 SCT_HDR_SIZE + t->w.mask + 1);
+	t->state = 0;
+	sct_pid = (int)sct_raw0(__NR_getpid);
+	__atomic_store_n(&ring_seq, 0, __ATOMIC_RELAXED);
+	exit_status = -1;
+	if (sct_cfg.enabled)
+		sct_event(SCT_REC_FORK, sct_raw0(__NR_getppid), 0);
+}
+
+void sct_set_exit_status(int status)
+{
+	exit_status = status;
+}
+
+static void parse_config(void)
+{
+	const char *v;
+	sct_cfg.str_max = DEFAULT_STR_MAX;
+	sct_cfg.ring_size = DEFAULT_RING_SIZE;
+	if ((v = getenv("SCTRACE_STRSIZE")) && *v) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+		if (*end || n == 0 || n > MAX_STR_MAX)
+			sct_msg("SCTRACE_STRSIZE=", v,
+				": not a number in 1..65536; using 256");
+		else
+			sct_cfg.str_max = (unsigned)n;
+	}
+	if ((v = getenv("SCTRACE_RING_SIZE")) && *v) {
+		char *end;
+		unsigned long long n = strtoull(v, &end, 10);
+		if (*end == 'k' || *end == 'K')
+			n <<= 10, end++;
+		else if (*end == 'm' || *end == 'M')
+			n <<= 20, end++;
+		if (*end || n < 16384 || n > (1ull << 32))
+			sct_msg("SCTRACE_RING_SIZE=", v,
+				": not a size in 16K..4G; using 1M");
+		else {
+			uint64_t p = 16384;
+			while (p < n)
+				p <<= 1;
+			sct_cfg.ring_size = p;
+		}
+	}
+	if ((v = getenv("SCTRACE_MODE")) && *v) {
+		if (strcmp(v, "overwrite") == 0)
+			sct_cfg.overwrite = 1;
+		else if (strcmp(v, "drop") != 0)
+			sct_msg("SCTRACE_MODE=", v,
+				": not drop or overwrite; using drop");
+	}
+	if ((v = getenv("SCTRACE_DIR")) && *v) {
+		sct_stpcpy(sct_cfg.dir, v, sct_cfg.dir + sizeof sct_cfg.dir);
+	} else {
+		char *p = sct_stpcpy(sct_cfg.dir, "/dev/shm/sctrace-",
+				     sct_cfg.dir + sizeof sct_cfg.dir);
+		sct_utoa(p, (unsigned long)getuid(),
+			 sct_cfg.dir + sizeof sct_cfg.dir);
+	}
+}
+
+/* The ring directory must exist (or be creatable) and be writable; the
+ * default per-user one is created 0700. */
+static int check_dir(void)
+{
+	long r = sct_raw3(__NR_mkdirat, AT_FDCWD, sct_cfg.dir, 0700);
+	if (r < 0 && r != -EEXIST) {
+		ring_fail("cannot create ring directory ", r);
+		return -1;
+	}
+	r = sct_raw3(__NR_faccessat, AT_FDCWD, sct_cfg.dir, 2 /* W_OK */ | 1);
+	if (r < 0) {
+		ring_fail("ring directory not writable: ", r);
+		return -1;
+	}
+	return 0;
+}
+
+static void save_env(char **envp)
+{
+	for (char **e = envp; e && *e; e++) {
+		if (sct_cfg.nsaved_env == SCT_MAX_SAVED_ENV)
+			break;
+		if (sct_strncmp(*e, "LD_PRELOAD=", 11) == 0 ||
+		    sct_strncmp(*e, "SCTRACE_", 8) == 0)
+			sct_cfg.saved_env[sct_cfg.nsaved_env++] = strdup(*e);
+	}
+}
+
+static void read_identity(char **argv)
+{
+	long n = sct_raw4(__NR_readlinkat, AT_FDCWD, "/proc/self/exe",
+			  sct_cfg.exe, sizeof sct_cfg.exe - 1);
+	if (n < 0)
+		n = 0;
+	sct_cfg.exe[n] = 0;
+	const char *base = argv && argv[0] ? argv[0] : sct_cfg.exe;
+	for (const char *p = base; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	sct_stpcpy(sct_cfg.comm, base, sct_cfg.comm + sizeof sct_cfg.comm);
+}
+
+__attribute__((constructor)) static void sct_init(int argc, char **argv,
+						  char **envp)
+{
+	(void)argc;
+	struct sct_thread *t = &sct_self;
+	t->guard++;
+	for (unsigned i = 1; i < SCT_FN__COUNT; i++)
+		if (!sct_realv[i])
+			sct_realv[i] = (sct_real_fn)lookup_real(sct_fn_names[i]);
+	real_clock_gettime = (int (*)(clockid_t, struct timespec *))
+		lookup_real("clock_gettime");
+	sct_pid = (int)sct_raw0(__NR_getpid);
+	parse_config();
+	save_env(envp);
+	read_identity(argv);
+	const char *off = getenv("SCTRACE_OFF");
+	if ((off && *off && strcmp(off, "0") != 0) || check_dir() < 0) {
+		t->guard--;
+		return;
+	}
+	pthread_key_create(&exit_key, thread_exit);
+	pthread_atfork(0, 0, sct_after_fork_child);
+	sct_cfg.enabled = 1;
+	t->guard--;
+	long envc = 0;
+	while (envp && envp[envc])
+		envc++;
+	sct_event(SCT_REC_START, envc, argv); /* ret: environment size */
+}
+
+__attribute__((destructor)) static void sct_fini(void)
+{
+	struct sct_thread *t = &sct_self;
+	if (!sct_cfg.enabled || t->state != 1)
+		return;
+	sct_event(SCT_REC_EXIT, exit_status, 0);
+	t->w.hdr->exit_status = exit_status;
+	__atomic_store_n(&t->w.hdr->state, SCT_STATE_EXITED, __ATOMIC_RELEASE);
+}

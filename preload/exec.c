@@ -1,1 +1,318 @@
-/* placeholder */
+/* The exec family and posix_spawn: recorded at entry (they do not return
+ * on success) and given back sctrace's settings (LD_PRELOAD, SCTRACE_*)
+ * when the program clears or rewrites its environment. */
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+
+#include "core.h"
+#include "fn.h"
+
+extern char **environ;
+
+#define EXEC_ARGS_MAX 65536
+#define ENV_SPARE 8192
+
+static SCT_SIGSAFE const char *env_find(char *const *envp, const char *var,
+					size_t n)
+{
+	for (char *const *e = envp; e && *e; e++)
+		if (sct_strncmp(*e, var, n) == 0)
+			return *e;
+	return 0;
+}
+
+static SCT_SIGSAFE int contains(const char *hay, const char *needle)
+{
+	size_t n = sct_strlen(needle);
+	for (; *hay; hay++)
+		if (sct_strncmp(hay, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+static SCT_SIGSAFE size_t env_count(char *const *envp)
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	return n;
+}
+
+/* signal-safe: ENVP, or a copy in BUF (NBUF pointers) with the saved
+ * settings added: LD_PRELOAD gets our library prepended when the program
+ * set its own.  Returns ENVP unchanged when nothing is missing or when the
+ * copy does not fit. */
+char *const *sct_fix_env(char *const *envp, char **buf, size_t nbuf,
+			 char *spare, size_t nspare)
+{
+	size_t n = env_count(envp), k = 0;
+	int changed = 0;
+	if (n + SCT_MAX_SAVED_ENV + 1 > nbuf)
+		return envp;
+	for (size_t i = 0; i < n; i++)
+		buf[k++] = envp[i];
+	for (int i = 0; i < sct_cfg.nsaved_env; i++) {
+		char *saved = sct_cfg.saved_env[i];
+		size_t len = 0;
+		while (saved[len] && saved[len] != '=')
+			len++;
+		len++; /* with '=' */
+		const char *have = env_find(envp, saved, len);
+		if (!have) {
+			buf[k++] = saved;
+			changed = 1;
+			continue;
+		}
+		if (sct_strncmp(saved, "LD_PRELOAD=", 11) != 0 ||
+		    contains(have, saved + 11))
+			continue;
+		/* the program's own LD_PRELOAD: put ours in front */
+		char *end = spare + nspare, *p = spare;
+		p = sct_stpcpy(p, saved, end);
+		p = sct_stpcpy(p, ":", end);
+		p = sct_stpcpy(p, have + 11, end);
+		if (p >= end - 1)
+			continue;
+		for (size_t j = 0; j < k; j++)
+			if (buf[j] == have)
+				buf[j] = spare;
+		changed = 1;
+	}
+	buf[k] = 0;
+	return changed ? buf : envp;
+}
+
+/* signal-safe: one exec attempt, recorded at entry; a failure is recorded
+ * again with its errno and the same timestamp (the dumper merges them). */
+static long traced_exec(unsigned fn, long nr, long a0, long a1, long a2,
+			long a3, long a4)
+{
+	long args[6] = { a0, a1, a2, a3, a4, 0 };
+	char *spare = 0;
+	char **buf = 0;
+	size_t nenv = env_count((char *const *)(nr == __NR_execve ? a2 : a3));
+	size_t nbuf = nenv + SCT_MAX_SAVED_ENV + 1;
+	size_t bytes = nbuf * sizeof(char *) + ENV_SPARE;
+	long m = sct_raw6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long call[6] = { a0, a1, a2, a3, a4, 0 };
+	if (m > 0 || m < -4095) {
+		buf = (char **)m;
+		spare = (char *)m + nbuf * sizeof(char *);
+		int ei = nr == __NR_execve ? 2 : 3;
+		call[ei] = (long)sct_fix_env((char *const *)args[ei], buf, nbuf,
+					     spare, ENV_SPARE);
+	}
+	struct sct_call c;
+	int traced = sct_begin(&c, fn, (unsigned)nr, args,
+			       nr == __NR_execve ? 3 : 5);
+	int pid = (int)sct_raw0(__NR_getpid);
+	int own = pid == sct_pid; /* not a vfork child sharing our memory */
+	struct sct_thread *t = &sct_self;
+	if (traced) {
+		sct_entry(&c);
+		if (own && t->state == 1)
+			__atomic_store_n(&t->w.hdr->state, SCT_STATE_EXECED,
+					 __ATOMIC_RELEASE);
+	}
+	long r = sct_raw(nr, call[0], call[1], call[2], call[3], call[4], 0);
+	int e = (int)-r;
+	if (traced) {
+		t->guard++;
+		if (own && t->state == 1)
+			__atomic_store_n(&t->w.hdr->state, SCT_STATE_LIVE,
+					 __ATOMIC_RELEASE);
+		errno = e;
+		sct_write_call(&c, sct_now(), -1, 1, SCT_REC_SYSCALL, 0,
+			       own ? 0 : (int)sct_raw0(__NR_gettid));
+		t->guard--;
+	}
+	if (buf)
+		sct_raw2(__NR_munmap, buf, bytes);
+	errno = e;
+	return -1;
+}
+
+SCT_WRAPPER int execve(const char *path, char *const argv[],
+		       char *const envp[])
+{
+	return (int)traced_exec(SCT_FN_execve, __NR_execve, (long)path,
+				(long)argv, (long)envp, 0, 0);
+}
+
+SCT_WRAPPER int execv(const char *path, char *const argv[])
+{
+	return (int)traced_exec(SCT_FN_execv, __NR_execve, (long)path,
+				(long)argv, (long)environ, 0, 0);
+}
+
+SCT_WRAPPER int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	return (int)traced_exec(SCT_FN_fexecve, __NR_execveat, fd, (long)"",
+				(long)argv, (long)envp, AT_EMPTY_PATH);
+}
+
+/* execvp's search: each attempt is a real, recorded execve, as strace
+ * shows them.  Errors as glibc: EACCES seen on the way wins over ENOENT. */
+static int exec_search(unsigned fn, const char *file, char *const argv[],
+		       char *const envp[])
+{
+	if (!*file) {
+		errno = ENOENT;
+		return -1;
+	}
+	for (const char *s = file; *s; s++)
+		if (*s == '/')
+			return (int)traced_exec(fn, __NR_execve, (long)file,
+						(long)argv, (long)envp, 0, 0);
+	const char *path = 0;
+	for (char **e = environ; e && *e; e++)
+		if (sct_strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	if (!path)
+		path = "/bin:/usr/bin";
+	int saw_eacces = 0;
+	size_t flen = sct_strlen(file);
+	for (const char *p = path;; p++) {
+		const char *dir = p;
+		while (*p && *p != ':')
+			p++;
+		char full[SCT_PATH_MAX];
+		size_t dlen = (size_t)(p - dir);
+		if (dlen + flen + 2 <= sizeof full) {
+			char *q = full;
+			for (size_t i = 0; i < dlen; i++)
+				*q++ = dir[i];
+			if (dlen)
+				*q++ = '/';
+			sct_stpcpy(q, file, full + sizeof full);
+			traced_exec(fn, __NR_execve, (long)full, (long)argv,
+				    (long)envp, 0, 0);
+			int e = errno;
+			if (e == ENOEXEC) { /* a script without #!: run sh */
+				size_t n = env_count(argv);
+				char *nargv[n + 2];
+				nargv[0] = (char *)"/bin/sh";
+				nargv[1] = full;
+				for (size_t i = 1; i <= n; i++)
+					nargv[i + 1] = argv[i];
+				traced_exec(fn, __NR_execve, (long)"/bin/sh",
+					    (long)nargv, (long)envp, 0, 0);
+				return -1;
+			}
+			if (e == EACCES)
+				saw_eacces = 1;
+			else if (e != ENOENT && e != ESTALE && e != ENOTDIR &&
+				 e != ENODEV && e != ETIMEDOUT)
+				return -1;
+		}
+		if (!*p)
+			break;
+	}
+	if (saw_eacces)
+		errno = EACCES;
+	return -1;
+}
+
+SCT_WRAPPER int execvp(const char *file, char *const argv[])
+{
+	return exec_search(SCT_FN_execvp, file, argv, environ);
+}
+
+SCT_WRAPPER int execvpe(const char *file, char *const argv[],
+			char *const envp[])
+{
+	return exec_search(SCT_FN_execvpe, file, argv, envp);
+}
+
+/* execl*: the variadic list becomes an argv on the stack. */
+static size_t count_varargs(va_list ap)
+{
+	va_list cp;
+	size_t n = 1;
+	va_copy(cp, ap);
+	while (va_arg(cp, char *) && n < EXEC_ARGS_MAX)
+		n++;
+	va_end(cp);
+	return n;
+}
+
+static char **fill_argv(char **argv, size_t n, const char *arg0, va_list ap)
+{
+	argv[0] = (char *)arg0;
+	for (size_t i = 1; i < n; i++)
+		argv[i] = va_arg(ap, char *);
+	argv[n] = 0;
+	return argv;
+}
+
+SCT_WRAPPER int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	size_t n = count_varargs(ap);
+	char *argv[n + 1];
+	fill_argv(argv, n, arg, ap);
+	va_end(ap);
+	return (int)traced_exec(SCT_FN_execl, __NR_execve, (long)path,
+				(long)argv, (long)environ, 0, 0);
+}
+
+SCT_WRAPPER int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	size_t n = count_varargs(ap);
+	char *argv[n + 1];
+	fill_argv(argv, n, arg, ap);
+	va_end(ap);
+	return exec_search(SCT_FN_execlp, file, argv, environ);
+}
+
+SCT_WRAPPER int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	size_t n = count_varargs(ap);
+	char *argv[n + 1];
+	fill_argv(argv, n, arg, ap);
+	char *const *envp = va_arg(ap, char *const *);
+	va_end(ap);
+	return (int)traced_exec(SCT_FN_execle, __NR_execve, (long)path,
+				(long)argv, (long)envp, 0, 0);
+}
+
+/* posix_spawn: glibc's child calls execve internally (never through a
+ * wrapper); the spawned image reports itself with its START event.  Here
+ * only the environment is fixed. */
+static long spawn(unsigned fn, long a0, long a1, long a2, long a3, long a4,
+		  long a5)
+{
+	sct_real_fn real = sct_real(fn);
+	size_t nbuf = env_count((char *const *)a5) + SCT_MAX_SAVED_ENV + 1;
+	size_t bytes = nbuf * sizeof(char *) + ENV_SPARE;
+	long m = sct_raw6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long env = a5;
+	if (m > 0 || m < -4095)
+		env = (long)sct_fix_env((char *const *)a5, (char **)m, nbuf,
+					(char *)m + nbuf * sizeof(char *),
+					ENV_SPARE);
+	long r = real(a0, a1, a2, a3, a4, env);
+	if (m > 0 || m < -4095)
+		sct_raw2(__NR_munmap, m, bytes);
+	return r;
+}
+
+SCT_WRAPPER int posix_spawn(long pid, long path, long fa, long attr,
+			    long argv, long envp)
+{
+	return (int)spawn(SCT_FN_posix_spawn, pid, path, fa, attr, argv, envp);
+}
+
+SCT_WRAPPER int posix_spawnp(long pid, long path, long fa, long attr,
+			     long argv, long envp)
+{
+	return (int)spawn(SCT_FN_posix_spawnp, pid, path, fa, attr, argv, envp);
+}

@@ -1,1 +1,110 @@
-/* placeholder */
+/* Hand-written wrappers around process life: fork, exit, main's return,
+ * and syscall() itself (decoded by its number). */
+#include <errno.h>
+#include <stdarg.h>
+
+#include "core.h"
+#include "fn.h"
+
+void sct_set_exit_status(int status);
+
+#define FORK_FLAGS 0x01200011L /* CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD */
+#define CLONE_VM_FLAG 0x100L
+
+SCT_WRAPPER long fork(void)
+{
+	static const long a[6] = { FORK_FLAGS };
+	struct sct_call c;
+	sct_real_fn real = sct_real(SCT_FN_fork);
+	if (!real)
+		return sct_fallback(__NR_fork, a);
+	if (!sct_begin(&c, SCT_FN_fork, __NR_clone, a, 5))
+		return real(0, 0, 0, 0, 0, 0);
+	long r = real(0, 0, 0, 0, 0, 0);
+	if (r == 0) /* child: the atfork handler gave it its own ring */
+		return 0;
+	return sct_end(&c, r, r == -1);
+}
+
+SCT_WRAPPER void exit(int status)
+{
+	long a[6] = { status };
+	struct sct_call c;
+	sct_real_fn real = sct_real(SCT_FN_exit);
+	sct_set_exit_status(status);
+	if (real && sct_begin(&c, SCT_FN_exit, __NR_exit_group, a, 1))
+		sct_entry(&c);
+	if (real)
+		real(status, 0, 0, 0, 0, 0);
+	sct_raw1(__NR_exit_group, status);
+	__builtin_unreachable();
+}
+
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+
+static int traced_main(int argc, char **argv, char **envp)
+{
+	int r = real_main(argc, argv, envp);
+	sct_set_exit_status(r);
+	return r;
+}
+
+/* The program's entry calls this through its PLT: wrapping main lets the
+ * exit event carry main's return value. */
+SCT_WRAPPER int __libc_start_main(main_fn main, int argc, char **argv,
+				  void (*init)(void), void (*fini)(void),
+				  void (*rtld_fini)(void), void *stack_end)
+{
+	typedef int (*start_fn)(main_fn, int, char **, void (*)(void),
+				void (*)(void), void (*)(void), void *);
+	start_fn real = (start_fn)(void (*)(void))sct_real(SCT_FN___libc_start_main);
+	real_main = main;
+	return real(traced_main, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+/* signal-safe: does a raw fork/clone/clone3 create a process sharing our
+ * memory (vfork-like)?  Such a child must not touch the tracer's state. */
+static SCT_SIGSAFE int shares_vm(long nr, const long *a)
+{
+	if (nr == __NR_vfork)
+		return 1;
+	if (nr == __NR_clone)
+		return (a[0] & CLONE_VM_FLAG) != 0;
+	if (nr == __NR_clone3 && a[0]) /* struct clone_args.flags first */
+		return (*(const long *)a[0] & CLONE_VM_FLAG) != 0;
+	return 0;
+}
+
+SCT_WRAPPER long syscall(long nr, ...)
+{
+	long a[6];
+	va_list ap;
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	sct_real_fn real6 = sct_real(SCT_FN_syscall);
+	typedef long (*syscall_fn)(long, long, long, long, long, long, long);
+	syscall_fn real = (syscall_fn)(void (*)(void))real6;
+	if (!real)
+		return sct_fallback(nr, a);
+	int forks = nr == __NR_fork || nr == __NR_vfork || nr == __NR_clone ||
+		    nr == __NR_clone3;
+	struct sct_call c;
+	unsigned nargs = nr >= 0 && nr < SCT_NSYS && sct_sysent[nr].name
+				 ? sct_sysent[nr].nargs : 6;
+	if (nr < 0 || nr >= 65536 ||
+	    !sct_begin(&c, SCT_FN_syscall, (unsigned)nr, a, (int)nargs))
+		return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (nr == __NR_exit || nr == __NR_exit_group || nr == __NR_execve ||
+	    nr == __NR_execveat)
+		sct_entry(&c);
+	long r = real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (forks && r == 0) {
+		if (!shares_vm(nr, a))
+			sct_after_fork_child();
+		return 0;
+	}
+	return sct_end(&c, r, r == -1);
+}

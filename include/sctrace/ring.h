@@ -83,7 +83,7 @@ struct sct_ring_hdr {
 enum sct_rec_type {
 	SCT_REC_PAD = 0,      /* filler up to the end of the data area */
 	SCT_REC_SYSCALL = 1,  /* a completed (or never returning) syscall */
-	SCT_REC_START = 2,    /* process image started tracing: argv blob */
+	SCT_REC_START = 2,    /* image started tracing: argv blob, ret = envc */
 	SCT_REC_EXEC = 3,     /* about to exec (written by the old image) */
 	SCT_REC_EXIT = 4,     /* process exit (ret = status) */
 	SCT_REC_THREAD_EXIT = 5,
