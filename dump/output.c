@@ -1,1 +1,493 @@
-/* placeholder */
+/* Turning records into strace-style lines or JSON objects, in time order. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "cli.h"
+
+struct item {
+	const struct sct_ring_hdr *hdr;
+	struct sct_rec *rec;   /* malloc'd copy */
+	size_t ring;           /* index in the ring set */
+	uint64_t seq;          /* order within the ring */
+};
+
+struct proc {
+	int pid;
+	struct sct_fdtab *fds;
+	int exec_seen;         /* a recorded execve is waiting for its START */
+	int exited;            /* its exit line was shown */
+};
+
+struct printer {
+	struct opts *o;
+	struct item *items;
+	size_t n, cap;
+	uint64_t seq;
+	struct proc *procs;
+	size_t nprocs;
+	int first_tid, multi;  /* [pid N] prefixes once a second tid shows */
+	uint64_t last_ts;
+	struct sct_summary *sum;
+	struct sbuf line;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p) {
+		fprintf(stderr, "sctrace: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+struct printer *printer_new(struct opts *o)
+{
+	struct printer *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->o = o;
+	if (o->summary)
+		p->sum = sct_summary_new();
+	return p;
+}
+
+static struct proc *proc_get(struct printer *p, int pid, int ppid)
+{
+	for (size_t i = 0; i < p->nprocs; i++)
+		if (p->procs[i].pid == pid)
+			return &p->procs[i];
+	struct proc *parent = NULL;
+	for (size_t i = 0; i < p->nprocs; i++)
+		if (p->procs[i].pid == ppid)
+			parent = &p->procs[i];
+	struct sct_fdtab *fds = parent ? sct_fdtab_clone(parent->fds)
+				       : sct_fdtab_new();
+	p->procs = xrealloc(p->procs, (p->nprocs + 1) * sizeof *p->procs);
+	struct proc *np = &p->procs[p->nprocs++];
+	np->pid = pid;
+	np->fds = fds;
+	np->exec_seen = 0;
+	np->exited = 0;
+	if (!parent) { /* started before us: the usual three */
+		sct_fdtab_set(fds, 0, "/dev/stdin");
+		sct_fdtab_set(fds, 1, "/dev/stdout");
+		sct_fdtab_set(fds, 2, "/dev/stderr");
+	}
+	return np;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	if (x->rec->ts != y->rec->ts)
+		return x->rec->ts < y->rec->ts ? -1 : 1;
+	if (x->ring != y->ring)
+		return x->ring < y->ring ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int is_exec(const struct sct_rec *r)
+{
+	return r->nr == __NR_execve || r->nr == __NR_execveat;
+}
+
+/* Is syscall record R shown by -e trace= and -e status=? */
+static int wanted(const struct opts *o, const struct sct_rec *r)
+{
+	if (o->trace && (r->nr >= SCT_NSYS || !o->trace[r->nr]))
+		return 0;
+	if (o->status_mask && !(r->flags & SCT_RF_NORETURN)) {
+		int bit = (r->flags & SCT_RF_ERROR) ? 2 : 1;
+		if (!(o->status_mask & bit))
+			return 0;
+	}
+	return 1;
+}
+
+static void put_prefix(struct printer *p, const struct sct_ring_hdr *h,
+		       const struct sct_rec *r)
+{
+	struct sbuf *b = &p->line;
+	int tid = r->tid ? (int)r->tid : (int)h->tid;
+	if (!p->first_tid)
+		p->first_tid = tid;
+	else if (tid != p->first_tid)
+		p->multi = 1;
+	if (p->multi)
+		sb_printf(b, "[pid %5d] ", tid);
+	uint64_t real = r->ts + (uint64_t)h->real_offset;
+	time_t sec = (time_t)(real / 1000000000u);
+	unsigned long usec = (unsigned long)(real % 1000000000u / 1000u);
+	struct tm tm;
+	switch (p->o->ts) {
+	case TS_T:
+	case TS_TT:
+		localtime_r(&sec, &tm);
+		sb_printf(b, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		if (p->o->ts == TS_TT)
+			sb_printf(b, ".%06lu", usec);
+		sb_putc(b, ' ');
+		break;
+	case TS_TTT:
+		sb_printf(b, "%lld.%06lu ", (long long)sec, usec);
+		break;
+	default:
+		break;
+	}
+	if (p->o->rel) {
+		uint64_t d = p->last_ts && r->ts > p->last_ts ? r->ts - p->last_ts : 0;
+		sb_printf(b, "%6llu.%06llu ", (unsigned long long)(d / 1000000000u),
+			  (unsigned long long)(d % 1000000000u / 1000u));
+		p->last_ts = r->ts;
+	}
+}
+
+static void json_str(struct sbuf *b, const char *s, size_t n)
+{
+	sb_putc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			sb_printf(b, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			sb_printf(b, "\\u%04x", c);
+		else
+			sb_putc(b, (char)c);
+	}
+	sb_putc(b, '"');
+}
+
+static void json_head(struct sbuf *b, const char *type,
+		      const struct sct_ring_hdr *h, const struct sct_rec *r)
+{
+	sb_printf(b, "{\"type\":\"%s\",\"pid\":%u,\"tid\":%u,\"ts_ns\":%llu",
+		  type, h->pid, r->tid ? r->tid : h->tid,
+		  (unsigned long long)(r->ts + (uint64_t)h->real_offset));
+}
+
+static void json_syscall(struct printer *p, const struct sct_ev *ev,
+			 const struct proc *pr)
+{
+	const struct sct_rec *r = ev->rec;
+	const struct sct_sysent *se = r->nr < SCT_NSYS ? &sct_sysent[r->nr] : NULL;
+	struct sbuf *b = &p->line, arg = { 0 };
+	json_head(b, "syscall", ev->hdr, r);
+	sb_printf(b, ",\"dur_ns\":%llu,\"name\":", (unsigned long long)r->dur);
+	if (se && se->name)
+		json_str(b, se->name, strlen(se->name));
+	else
+		sb_printf(b, "\"syscall_%#x\"", r->nr);
+	sb_printf(b, ",\"nr\":%u,\"args\":[", r->nr);
+	int nargs = se && se->name ? se->nargs : r->nargs;
+	for (int i = 0; i < nargs; i++) {
+		if (se && se->args[i].cond && i > 0 &&
+		    !((r->args[i - 1] & 0100) ||
+		      (r->args[i - 1] & 020200000) == 020200000))
+			break;
+		sb_reset(&arg);
+		sct_print_arg(&arg, ev, i, &p->o->po, p->o->po.decode_fds ? pr->fds : NULL);
+		if (i)
+			sb_putc(b, ',');
+		json_str(b, arg.s ? arg.s : "", arg.len);
+	}
+	sb_free(&arg);
+	sb_puts(b, "],\"ret\":");
+	if (r->flags & SCT_RF_NORETURN)
+		sb_puts(b, "null");
+	else
+		sb_printf(b, "%lld", (long long)r->ret);
+	const char *en = r->err ? sct_errno_name(r->err) : NULL;
+	if (r->flags & SCT_RF_ERROR) {
+		if (en)
+			sb_printf(b, ",\"err\":\"%s\"", en);
+		else
+			sb_printf(b, ",\"err\":\"%d\"", r->err);
+	} else {
+		sb_puts(b, ",\"err\":null");
+	}
+	sb_puts(b, ",\"fn\":");
+	if (r->fn && r->fn < sct_nfn)
+		json_str(b, sct_fn_names[r->fn], strlen(sct_fn_names[r->fn]));
+	else
+		sb_puts(b, "null");
+	sb_printf(b, ",\"via\":\"%s\"}\n", r->via == SCT_VIA_TRAP ? "trap" : "libc");
+}
+
+static void emit(struct printer *p)
+{
+	FILE *fp = p->o->out;
+	fwrite(p->line.s, 1, p->line.len, fp);
+	sb_reset(&p->line);
+}
+
+/* START of a new image: strace shows the execve that made it. */
+static void show_start(struct printer *p, const struct sct_ev *ev,
+		       struct proc *pr)
+{
+	const struct sct_rec *r = ev->rec;
+	const struct sct_blob *argv = ev->blob[6];
+	struct sbuf *b = &p->line;
+	if (pr->exec_seen) { /* the old image recorded the execve already */
+		pr->exec_seen = 0;
+		if (!p->o->json)
+			return;
+	}
+	if (p->o->json) {
+		json_head(b, "exec", ev->hdr, r);
+		sb_puts(b, ",\"exe\":");
+		json_str(b, ev->hdr->exe, strnlen(ev->hdr->exe, sizeof ev->hdr->exe));
+		sb_puts(b, ",\"argv\":[");
+		if (argv) {
+			const char *s = (const char *)sct_blob_data(argv);
+			size_t off = 0, k = 0;
+			while (off < argv->len) {
+				size_t l = strnlen(s + off, argv->len - off);
+				if (k++)
+					sb_putc(b, ',');
+				json_str(b, s + off, l);
+				off += l + 1;
+			}
+		}
+		sb_puts(b, "]}\n");
+		emit(p);
+		return;
+	}
+	if ((p->o->trace && !p->o->trace[__NR_execve]) || p->o->status_mask == 2)
+		return;
+	put_prefix(p, ev->hdr, r);
+	sb_puts(b, "execve(");
+	sct_print_str(b, (const unsigned char *)ev->hdr->exe,
+		      strnlen(ev->hdr->exe, sizeof ev->hdr->exe), 0, &p->o->po);
+	sb_puts(b, ", [");
+	if (argv) {
+		const unsigned char *s = sct_blob_data(argv);
+		size_t off = 0, k = 0;
+		while (off < argv->len) {
+			size_t l = strnlen((const char *)s + off, argv->len - off);
+			if (k++)
+				sb_puts(b, ", ");
+			sct_print_str(b, s + off, l, 0, &p->o->po);
+			off += l + 1;
+		}
+		if (argv->flags & SCT_BF_TRUNC)
+			sb_puts(b, ", ...");
+	}
+	sb_printf(b, "], /* %lld vars */) = 0\n", (long long)r->ret);
+	emit(p);
+}
+
+static void show_exit(struct printer *p, const struct sct_ev *ev,
+		      const char *what)
+{
+	struct sbuf *b = &p->line;
+	if (p->o->json) {
+		json_head(b, "exit", ev->hdr, ev->rec);
+		if (ev->rec->ret >= 0)
+			sb_printf(b, ",\"status\":%lld}\n", (long long)ev->rec->ret);
+		else
+			sb_puts(b, ",\"status\":null}\n");
+	} else {
+		put_prefix(p, ev->hdr, ev->rec);
+		if (ev->rec->ret >= 0)
+			sb_printf(b, "+++ %s with %lld +++\n", what,
+				  (long long)ev->rec->ret);
+		else
+			sb_printf(b, "+++ %s +++\n", what);
+	}
+	emit(p);
+}
+
+static void show_syscall(struct printer *p, const struct sct_ev *ev,
+			 struct proc *pr)
+{
+	const struct sct_rec *r = ev->rec;
+	if (p->sum)
+		sct_summary_add(p->sum, ev);
+	if (p->o->po.decode_fds)
+		sct_fdtab_apply(pr->fds, ev);
+	if (p->o->summary == 1 || !wanted(p->o, r))
+		return;
+	if (p->o->json) {
+		json_syscall(p, ev, pr);
+		emit(p);
+		return;
+	}
+	struct sbuf *b = &p->line;
+	put_prefix(p, ev->hdr, r);
+	sct_print_call(b, ev, &p->o->po, p->o->po.decode_fds ? pr->fds : NULL);
+	if ((r->flags & SCT_RF_NORETURN) && is_exec(r))
+		sb_puts(b, " = 0"); /* a failure would have been merged */
+	else
+		sct_print_ret(b, ev);
+	if (p->o->show_time && !(r->flags & SCT_RF_NORETURN))
+		sb_printf(b, " <%llu.%06llu>", (unsigned long long)(r->dur / 1000000000u),
+			  (unsigned long long)(r->dur % 1000000000u / 1000u));
+	sb_putc(b, '\n');
+	emit(p);
+}
+
+/* An execve recorded at entry and then again with its failure: show the
+ * failure only.  Returns 1 when ITEM is such an entry. */
+static int superseded(const struct printer *p, size_t i)
+{
+	const struct item *it = &p->items[i];
+	if (!(it->rec->flags & SCT_RF_NORETURN) || !is_exec(it->rec))
+		return 0;
+	for (size_t j = i + 1; j < p->n; j++) {
+		const struct item *nx = &p->items[j];
+		if (nx->ring != it->ring)
+			continue;
+		return nx->rec->type == SCT_REC_SYSCALL && is_exec(nx->rec) &&
+		       !(nx->rec->flags & SCT_RF_NORETURN) &&
+		       nx->rec->ts == it->rec->ts;
+	}
+	return 0;
+}
+
+static void show(struct printer *p, size_t i)
+{
+	const struct item *it = &p->items[i];
+	struct sct_ev ev;
+	sct_ev_init(&ev, it->hdr, it->rec);
+	struct proc *pr = proc_get(p, (int)it->hdr->pid, (int)it->hdr->ppid);
+	switch (it->rec->type) {
+	case SCT_REC_SYSCALL:
+		if (superseded(p, i))
+			return;
+		if ((it->rec->flags & SCT_RF_NORETURN) && is_exec(it->rec)) {
+			/* the new image's START belongs to the exec'ing pid */
+			struct proc *np = proc_get(p, it->rec->tid ? (int)it->rec->tid
+								   : (int)it->hdr->pid,
+						   (int)it->hdr->pid);
+			np->exec_seen = 1;
+		}
+		show_syscall(p, &ev, pr);
+		break;
+	case SCT_REC_START:
+		if (!p->o->summary || p->o->summary == 2)
+			show_start(p, &ev, pr);
+		break;
+	case SCT_REC_EXIT:
+		pr->exited = 1;
+		if (p->o->summary != 1)
+			show_exit(p, &ev, "exited");
+		break;
+	case SCT_REC_THREAD_EXIT:
+		if (p->o->summary != 1)
+			show_exit(p, &ev, "exited");
+		break;
+	default:
+		break;
+	}
+}
+
+void printer_drain(struct printer *p, struct ringset *set)
+{
+	for (size_t k = 0; k < set->n; k++) {
+		struct sct_rring *r = set->v[k];
+		const struct sct_rec *rec;
+		while ((rec = sct_rring_next(r))) {
+			if (p->n == p->cap) {
+				p->cap = p->cap ? p->cap * 2 : 1024;
+				p->items = xrealloc(p->items, p->cap * sizeof *p->items);
+			}
+			struct sct_rec *copy = xrealloc(NULL, rec->len);
+			memcpy(copy, rec, rec->len);
+			p->items[p->n++] = (struct item){ r->hdr, copy, k, p->seq++ };
+		}
+	}
+	qsort(p->items, p->n, sizeof *p->items, cmp_item);
+	for (size_t i = 0; i < p->n; i++)
+		show(p, i);
+	for (size_t i = 0; i < p->n; i++)
+		free(p->items[i].rec);
+	p->n = 0;
+	fflush(p->o->out);
+}
+
+static void note(struct printer *p, const struct sct_ring_hdr *h,
+		 const char *type, const char *fmt, unsigned long long v)
+{
+	struct sbuf *b = &p->line;
+	if (p->o->json) {
+		sb_printf(b, "{\"type\":\"%s\",\"pid\":%u,\"tid\":%u,\"count\":%llu}\n",
+			  type, h->pid, h->tid, v);
+	} else {
+		if (p->multi)
+			sb_printf(b, "[pid %5u] ", h->tid);
+		sb_printf(b, fmt, v);
+		sb_putc(b, '\n');
+	}
+	emit(p);
+}
+
+void printer_finish(struct printer *p, struct ringset *set, int main_pid,
+		    int main_status)
+{
+	printer_drain(p, set);
+	for (size_t k = 0; k < set->n; k++) {
+		struct sct_rring *r = set->v[k];
+		const struct sct_ring_hdr *h = r->hdr;
+		sct_rring_refresh(r);
+		if (h->lost)
+			note(p, h, "lost", "+++ %llu records lost: ring full +++",
+			     (unsigned long long)h->lost);
+		if (h->lost_reentrant)
+			note(p, h, "lost", "+++ %llu records lost: signal during record +++",
+			     (unsigned long long)h->lost_reentrant);
+		if (h->overwritten + r->overrun)
+			note(p, h, "overwritten", "+++ %llu records overwritten (flight recorder) +++",
+			     (unsigned long long)(h->overwritten + r->overrun));
+		if (r->torn_at != SCT_NO_WIP)
+			note(p, h, "torn", "+++ torn record at byte %llu: writer died mid-write +++",
+			     (unsigned long long)r->torn_at);
+		if (r->writer_dead && h->state == SCT_STATE_LIVE &&
+		    (int)h->pid != main_pid && h->tid == h->pid)
+			note(p, h, "killed", "+++ died without an exit record (killed?)%.0llu +++", 0);
+	}
+	struct proc *mp = main_pid > 0 ? proc_get(p, main_pid, 0) : NULL;
+	if (mp && !mp->exited && p->o->summary != 1) {
+		struct sbuf *b = &p->line;
+		if (p->o->json) {
+			sb_printf(b, "{\"type\":\"exit\",\"pid\":%d,\"tid\":%d", main_pid, main_pid);
+			if (WIFSIGNALED(main_status))
+				sb_printf(b, ",\"signal\":\"%s\"}\n",
+					  sct_signal_name(WTERMSIG(main_status)) ?: "?");
+			else
+				sb_printf(b, ",\"status\":%d}\n", WEXITSTATUS(main_status));
+		} else {
+			if (p->multi)
+				sb_printf(b, "[pid %5d] ", main_pid);
+			if (WIFSIGNALED(main_status))
+				sb_printf(b, "+++ killed by %s%s +++\n",
+					  sct_signal_name(WTERMSIG(main_status)) ?: "signal",
+					  WCOREDUMP(main_status) ? " (core dumped)" : "");
+			else
+				sb_printf(b, "+++ exited with %d +++\n",
+					  WEXITSTATUS(main_status));
+		}
+		emit(p);
+	}
+	if (p->sum)
+		sct_summary_print(p->o->out, p->sum);
+	fflush(p->o->out);
+}
+
+void printer_free(struct printer *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nprocs; i++)
+		sct_fdtab_free(p->procs[i].fds);
+	free(p->procs);
+	free(p->items);
+	sb_free(&p->line);
+	if (p->sum)
+		sct_summary_free(p->sum);
+	free(p);
+}
