@@ -950,6 +950,19 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 	}
 }
 
+/* Argument I of EV printed as described by D, whatever the syscall table
+ * says (unit tests; decoders of calls the table does not describe). */
+void sct_print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
+		    const struct sct_argdesc *d, const struct sct_popts *po,
+		    const struct sct_fdtab *fds);
+void sct_print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
+		    const struct sct_argdesc *d, const struct sct_popts *po,
+		    const struct sct_fdtab *fds)
+{
+	if (i >= 0 && i < 6)
+		print_kind(o, ev, i, d, po, fds);
+}
+
 void sct_print_arg(struct sbuf *o, const struct sct_ev *ev, int i,
 		   const struct sct_popts *po, const struct sct_fdtab *fds)
 {
