@@ -7,6 +7,9 @@
  * /memfd:NAME (deleted)...  The current directory is kept under AT_FDCWD
  * once known (set by the caller, or an absolute chdir).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +62,8 @@ struct sct_fdtab *sct_fdtab_clone(const struct sct_fdtab *t)
 		c->v = xalloc(NULL, t->n * sizeof *c->v);
 		c->n = t->n;
 		for (size_t i = 0; i < t->n; i++) {
-			c->v[i].path = t->v[i].path ? xstrdup(t->v[i].path) : NULL;
+			c->v[i].path = t->v[i].path ? xstrdup(t->v[i].path)
+						    : NULL;
 			c->v[i].cloexec = t->v[i].cloexec;
 		}
 	}
@@ -170,7 +174,10 @@ static char *path_at(const struct sct_fdtab *t, const struct sct_ev *ev,
 		return NULL;
 	const char *s = (const char *)sct_blob_data(b);
 	size_t n = strnlen(s, b->len);
-	const char *base = s[0] == '/' || n == 0 ? NULL : sct_fdtab_get(t, dirfd);
+	const char *base = s[0] == '/' || n == 0 ? NULL
+						 : sct_fdtab_get(t, dirfd);
+	if (base && base[0] != '/') /* not a directory name: socket:[?]... */
+		base = NULL;
 	size_t bl = base ? strlen(base) : 0;
 	char *p = xalloc(NULL, bl + n + 2);
 	if (base) {
@@ -207,8 +214,9 @@ static void set_pair(struct sct_fdtab *t, const struct sct_ev *ev, int arg,
 static const struct {
 	const char *sys;
 	const char *name;
-	signed char flags_arg; /* argument holding a close-on-exec flag, -1 none */
-	unsigned cloexec;      /* the flag; with flags_arg -1: always when 1 */
+	signed char
+		flags_arg; /* argument holding a close-on-exec flag, -1 none */
+	unsigned cloexec;  /* the flag; with flags_arg -1: always when 1 */
 } anon[] = {
 	{ "socket", "socket:[?]", 1, O_CLOEXEC },
 	{ "accept", "socket:[?]", -1, 0 },
@@ -226,7 +234,8 @@ static const struct {
 	{ "userfaultfd", "anon_inode:[userfaultfd]", 0, O_CLOEXEC },
 	{ "pidfd_open", "anon_inode:[pidfd]", -1, 1 },
 	{ "pidfd_getfd", NULL, -1, 1 },
-	{ "perf_event_open", "anon_inode:[perf_event]", 4, 8 /* PERF_FLAG_FD_CLOEXEC */ },
+	{ "perf_event_open", "anon_inode:[perf_event]", 4,
+	  8 /* PERF_FLAG_FD_CLOEXEC */ },
 	{ "io_uring_setup", "anon_inode:[io_uring]", -1, 1 },
 	{ "memfd_secret", "/secretmem (deleted)", 0, O_CLOEXEC },
 };
@@ -288,8 +297,8 @@ void sct_fdtab_apply(struct sct_fdtab *t, const struct sct_ev *ev)
 		int cmd = (int)a[1];
 		if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
 			dup_to(t, (int)a[0], ret, cmd == F_DUPFD_CLOEXEC);
-		else if (cmd == F_SETFD && (int)a[0] >= 0 && (size_t)(int)a[0] < t->n &&
-			 t->v[(int)a[0]].path)
+		else if (cmd == F_SETFD && (int)a[0] >= 0 &&
+			 (size_t)(int)a[0] < t->n && t->v[(int)a[0]].path)
 			t->v[(int)a[0]].cloexec = (a[2] & FD_CLOEXEC) != 0;
 	} else if (!strcmp(nm, "pipe")) {
 		set_pair(t, ev, 0, "pipe:[?]", 0);
@@ -305,9 +314,11 @@ void sct_fdtab_apply(struct sct_fdtab *t, const struct sct_ev *ev)
 		if (b && !(b->flags & SCT_BF_FAULT)) {
 			const char *s = (const char *)sct_blob_data(b);
 			snprintf(name, sizeof name, "/memfd:%.*s (deleted)",
-				 (int)strnlen(s, b->len < 250 ? b->len : 250), s);
+				 (int)strnlen(s, b->len < 250 ? b->len : 250),
+				 s);
 		}
-		put(t, (int)ret, name[0] ? name : NULL, (a[1] & 1 /* MFD_CLOEXEC */) != 0);
+		put(t, (int)ret, name[0] ? name : NULL,
+		    (a[1] & 1 /* MFD_CLOEXEC */) != 0);
 	} else if (!strcmp(nm, "chdir")) {
 		char *p = path_at(t, ev, AT_FDCWD, 0);
 		if (p && p[0] == '/')
@@ -325,7 +336,8 @@ void sct_fdtab_apply(struct sct_fdtab *t, const struct sct_ev *ev)
 				return;
 			int cloexec = anon[i].flags_arg < 0
 					      ? anon[i].cloexec == 1
-					      : (a[(int)anon[i].flags_arg] & anon[i].cloexec) != 0;
+					      : (a[(int)anon[i].flags_arg] &
+						 anon[i].cloexec) != 0;
 			put(t, (int)ret, anon[i].name, cloexec);
 			return;
 		}

@@ -5,6 +5,9 @@
  * error returns.  One printer per argument kind (enum sct_kind), chosen
  * in print_kind().
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* statx, O_TMPFILE, GNU strerror_r */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,68 +25,159 @@
 /* errno and signal names                                                   */
 
 static const char *const errnames[] = {
-	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
-	[EINTR] = "EINTR", [EIO] = "EIO", [ENXIO] = "ENXIO",
-	[E2BIG] = "E2BIG", [ENOEXEC] = "ENOEXEC", [EBADF] = "EBADF",
-	[ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM",
-	[EACCES] = "EACCES", [EFAULT] = "EFAULT", [ENOTBLK] = "ENOTBLK",
-	[EBUSY] = "EBUSY", [EEXIST] = "EEXIST", [EXDEV] = "EXDEV",
-	[ENODEV] = "ENODEV", [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR",
-	[EINVAL] = "EINVAL", [ENFILE] = "ENFILE", [EMFILE] = "EMFILE",
-	[ENOTTY] = "ENOTTY", [ETXTBSY] = "ETXTBSY", [EFBIG] = "EFBIG",
-	[ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE", [EROFS] = "EROFS",
-	[EMLINK] = "EMLINK", [EPIPE] = "EPIPE", [EDOM] = "EDOM",
-	[ERANGE] = "ERANGE", [EDEADLK] = "EDEADLK",
-	[ENAMETOOLONG] = "ENAMETOOLONG", [ENOLCK] = "ENOLCK",
-	[ENOSYS] = "ENOSYS", [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP",
-	[ENOMSG] = "ENOMSG", [EIDRM] = "EIDRM", [ECHRNG] = "ECHRNG",
-	[EL2NSYNC] = "EL2NSYNC", [EL3HLT] = "EL3HLT", [EL3RST] = "EL3RST",
-	[ELNRNG] = "ELNRNG", [EUNATCH] = "EUNATCH", [ENOCSI] = "ENOCSI",
-	[EL2HLT] = "EL2HLT", [EBADE] = "EBADE", [EBADR] = "EBADR",
-	[EXFULL] = "EXFULL", [ENOANO] = "ENOANO", [EBADRQC] = "EBADRQC",
-	[EBADSLT] = "EBADSLT", [EBFONT] = "EBFONT", [ENOSTR] = "ENOSTR",
-	[ENODATA] = "ENODATA", [ETIME] = "ETIME", [ENOSR] = "ENOSR",
-	[ENONET] = "ENONET", [ENOPKG] = "ENOPKG", [EREMOTE] = "EREMOTE",
-	[ENOLINK] = "ENOLINK", [EADV] = "EADV", [ESRMNT] = "ESRMNT",
-	[ECOMM] = "ECOMM", [EPROTO] = "EPROTO", [EMULTIHOP] = "EMULTIHOP",
-	[EDOTDOT] = "EDOTDOT", [EBADMSG] = "EBADMSG",
-	[EOVERFLOW] = "EOVERFLOW", [ENOTUNIQ] = "ENOTUNIQ",
-	[EBADFD] = "EBADFD", [EREMCHG] = "EREMCHG", [ELIBACC] = "ELIBACC",
-	[ELIBBAD] = "ELIBBAD", [ELIBSCN] = "ELIBSCN", [ELIBMAX] = "ELIBMAX",
-	[ELIBEXEC] = "ELIBEXEC", [EILSEQ] = "EILSEQ",
-	[ERESTART] = "ERESTART", [ESTRPIPE] = "ESTRPIPE",
-	[EUSERS] = "EUSERS", [ENOTSOCK] = "ENOTSOCK",
-	[EDESTADDRREQ] = "EDESTADDRREQ", [EMSGSIZE] = "EMSGSIZE",
-	[EPROTOTYPE] = "EPROTOTYPE", [ENOPROTOOPT] = "ENOPROTOOPT",
+	[EPERM] = "EPERM",
+	[ENOENT] = "ENOENT",
+	[ESRCH] = "ESRCH",
+	[EINTR] = "EINTR",
+	[EIO] = "EIO",
+	[ENXIO] = "ENXIO",
+	[E2BIG] = "E2BIG",
+	[ENOEXEC] = "ENOEXEC",
+	[EBADF] = "EBADF",
+	[ECHILD] = "ECHILD",
+	[EAGAIN] = "EAGAIN",
+	[ENOMEM] = "ENOMEM",
+	[EACCES] = "EACCES",
+	[EFAULT] = "EFAULT",
+	[ENOTBLK] = "ENOTBLK",
+	[EBUSY] = "EBUSY",
+	[EEXIST] = "EEXIST",
+	[EXDEV] = "EXDEV",
+	[ENODEV] = "ENODEV",
+	[ENOTDIR] = "ENOTDIR",
+	[EISDIR] = "EISDIR",
+	[EINVAL] = "EINVAL",
+	[ENFILE] = "ENFILE",
+	[EMFILE] = "EMFILE",
+	[ENOTTY] = "ENOTTY",
+	[ETXTBSY] = "ETXTBSY",
+	[EFBIG] = "EFBIG",
+	[ENOSPC] = "ENOSPC",
+	[ESPIPE] = "ESPIPE",
+	[EROFS] = "EROFS",
+	[EMLINK] = "EMLINK",
+	[EPIPE] = "EPIPE",
+	[EDOM] = "EDOM",
+	[ERANGE] = "ERANGE",
+	[EDEADLK] = "EDEADLK",
+	[ENAMETOOLONG] = "ENAMETOOLONG",
+	[ENOLCK] = "ENOLCK",
+	[ENOSYS] = "ENOSYS",
+	[ENOTEMPTY] = "ENOTEMPTY",
+	[ELOOP] = "ELOOP",
+	[ENOMSG] = "ENOMSG",
+	[EIDRM] = "EIDRM",
+	[ECHRNG] = "ECHRNG",
+	[EL2NSYNC] = "EL2NSYNC",
+	[EL3HLT] = "EL3HLT",
+	[EL3RST] = "EL3RST",
+	[ELNRNG] = "ELNRNG",
+	[EUNATCH] = "EUNATCH",
+	[ENOCSI] = "ENOCSI",
+	[EL2HLT] = "EL2HLT",
+	[EBADE] = "EBADE",
+	[EBADR] = "EBADR",
+	[EXFULL] = "EXFULL",
+	[ENOANO] = "ENOANO",
+	[EBADRQC] = "EBADRQC",
+	[EBADSLT] = "EBADSLT",
+	[EBFONT] = "EBFONT",
+	[ENOSTR] = "ENOSTR",
+	[ENODATA] = "ENODATA",
+	[ETIME] = "ETIME",
+	[ENOSR] = "ENOSR",
+	[ENONET] = "ENONET",
+	[ENOPKG] = "ENOPKG",
+	[EREMOTE] = "EREMOTE",
+	[ENOLINK] = "ENOLINK",
+	[EADV] = "EADV",
+	[ESRMNT] = "ESRMNT",
+	[ECOMM] = "ECOMM",
+	[EPROTO] = "EPROTO",
+	[EMULTIHOP] = "EMULTIHOP",
+	[EDOTDOT] = "EDOTDOT",
+	[EBADMSG] = "EBADMSG",
+	[EOVERFLOW] = "EOVERFLOW",
+	[ENOTUNIQ] = "ENOTUNIQ",
+	[EBADFD] = "EBADFD",
+	[EREMCHG] = "EREMCHG",
+	[ELIBACC] = "ELIBACC",
+	[ELIBBAD] = "ELIBBAD",
+	[ELIBSCN] = "ELIBSCN",
+	[ELIBMAX] = "ELIBMAX",
+	[ELIBEXEC] = "ELIBEXEC",
+	[EILSEQ] = "EILSEQ",
+	[ERESTART] = "ERESTART",
+	[ESTRPIPE] = "ESTRPIPE",
+	[EUSERS] = "EUSERS",
+	[ENOTSOCK] = "ENOTSOCK",
+	[EDESTADDRREQ] = "EDESTADDRREQ",
+	[EMSGSIZE] = "EMSGSIZE",
+	[EPROTOTYPE] = "EPROTOTYPE",
+	[ENOPROTOOPT] = "ENOPROTOOPT",
 	[EPROTONOSUPPORT] = "EPROTONOSUPPORT",
-	[ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT", [EOPNOTSUPP] = "EOPNOTSUPP",
-	[EPFNOSUPPORT] = "EPFNOSUPPORT", [EAFNOSUPPORT] = "EAFNOSUPPORT",
-	[EADDRINUSE] = "EADDRINUSE", [EADDRNOTAVAIL] = "EADDRNOTAVAIL",
-	[ENETDOWN] = "ENETDOWN", [ENETUNREACH] = "ENETUNREACH",
-	[ENETRESET] = "ENETRESET", [ECONNABORTED] = "ECONNABORTED",
-	[ECONNRESET] = "ECONNRESET", [ENOBUFS] = "ENOBUFS",
-	[EISCONN] = "EISCONN", [ENOTCONN] = "ENOTCONN",
-	[ESHUTDOWN] = "ESHUTDOWN", [ETOOMANYREFS] = "ETOOMANYREFS",
-	[ETIMEDOUT] = "ETIMEDOUT", [ECONNREFUSED] = "ECONNREFUSED",
-	[EHOSTDOWN] = "EHOSTDOWN", [EHOSTUNREACH] = "EHOSTUNREACH",
-	[EALREADY] = "EALREADY", [EINPROGRESS] = "EINPROGRESS",
-	[ESTALE] = "ESTALE", [EUCLEAN] = "EUCLEAN", [ENOTNAM] = "ENOTNAM",
-	[ENAVAIL] = "ENAVAIL", [EISNAM] = "EISNAM",
-	[EREMOTEIO] = "EREMOTEIO", [EDQUOT] = "EDQUOT",
-	[ENOMEDIUM] = "ENOMEDIUM", [EMEDIUMTYPE] = "EMEDIUMTYPE",
-	[ECANCELED] = "ECANCELED", [ENOKEY] = "ENOKEY",
-	[EKEYEXPIRED] = "EKEYEXPIRED", [EKEYREVOKED] = "EKEYREVOKED",
-	[EKEYREJECTED] = "EKEYREJECTED", [EOWNERDEAD] = "EOWNERDEAD",
-	[ENOTRECOVERABLE] = "ENOTRECOVERABLE", [ERFKILL] = "ERFKILL",
+	[ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
+	[EOPNOTSUPP] = "EOPNOTSUPP",
+	[EPFNOSUPPORT] = "EPFNOSUPPORT",
+	[EAFNOSUPPORT] = "EAFNOSUPPORT",
+	[EADDRINUSE] = "EADDRINUSE",
+	[EADDRNOTAVAIL] = "EADDRNOTAVAIL",
+	[ENETDOWN] = "ENETDOWN",
+	[ENETUNREACH] = "ENETUNREACH",
+	[ENETRESET] = "ENETRESET",
+	[ECONNABORTED] = "ECONNABORTED",
+	[ECONNRESET] = "ECONNRESET",
+	[ENOBUFS] = "ENOBUFS",
+	[EISCONN] = "EISCONN",
+	[ENOTCONN] = "ENOTCONN",
+	[ESHUTDOWN] = "ESHUTDOWN",
+	[ETOOMANYREFS] = "ETOOMANYREFS",
+	[ETIMEDOUT] = "ETIMEDOUT",
+	[ECONNREFUSED] = "ECONNREFUSED",
+	[EHOSTDOWN] = "EHOSTDOWN",
+	[EHOSTUNREACH] = "EHOSTUNREACH",
+	[EALREADY] = "EALREADY",
+	[EINPROGRESS] = "EINPROGRESS",
+	[ESTALE] = "ESTALE",
+	[EUCLEAN] = "EUCLEAN",
+	[ENOTNAM] = "ENOTNAM",
+	[ENAVAIL] = "ENAVAIL",
+	[EISNAM] = "EISNAM",
+	[EREMOTEIO] = "EREMOTEIO",
+	[EDQUOT] = "EDQUOT",
+	[ENOMEDIUM] = "ENOMEDIUM",
+	[EMEDIUMTYPE] = "EMEDIUMTYPE",
+	[ECANCELED] = "ECANCELED",
+	[ENOKEY] = "ENOKEY",
+	[EKEYEXPIRED] = "EKEYEXPIRED",
+	[EKEYREVOKED] = "EKEYREVOKED",
+	[EKEYREJECTED] = "EKEYREJECTED",
+	[EOWNERDEAD] = "EOWNERDEAD",
+	[ENOTRECOVERABLE] = "ENOTRECOVERABLE",
+	[ERFKILL] = "ERFKILL",
 	[EHWPOISON] = "EHWPOISON",
 };
 
 /* Kernel-internal codes (include/linux/errno.h), from 512. */
 static const char *const errnames_kernel[] = {
-	"ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD",
-	"ERESTART_RESTARTBLOCK", "EPROBE_DEFER", "EOPENSTALE", NULL, NULL,
-	"EBADHANDLE", "ENOTSYNC", "EBADCOOKIE", "ENOTSUPP", "ETOOSMALL",
-	"ESERVERFAULT", "EBADTYPE", "EJUKEBOX", "EIOCBQUEUED",
+	"ERESTARTSYS",
+	"ERESTARTNOINTR",
+	"ERESTARTNOHAND",
+	"ENOIOCTLCMD",
+	"ERESTART_RESTARTBLOCK",
+	"EPROBE_DEFER",
+	"EOPENSTALE",
+	NULL,
+	NULL,
+	"EBADHANDLE",
+	"ENOTSYNC",
+	"EBADCOOKIE",
+	"ENOTSUPP",
+	"ETOOSMALL",
+	"ESERVERFAULT",
+	"EBADTYPE",
+	"EJUKEBOX",
+	"EIOCBQUEUED",
 	"ERECALLCONFLICT",
 };
 
@@ -92,24 +186,26 @@ const char *sct_errno_name(int err)
 	if (err > 0 && (size_t)err < sizeof errnames / sizeof errnames[0])
 		return errnames[err];
 	if (err >= 512 &&
-	    (size_t)(err - 512) < sizeof errnames_kernel / sizeof errnames_kernel[0])
+	    (size_t)(err - 512) <
+		    sizeof errnames_kernel / sizeof errnames_kernel[0])
 		return errnames_kernel[err - 512];
 	return NULL;
 }
 
 static const char *const signames[] = {
-	NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
-	"SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2",
-	"SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
-	"SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
-	"SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
-	"SIGSYS", "SIGRTMIN", "SIGRT_1", "SIGRT_2", "SIGRT_3", "SIGRT_4",
-	"SIGRT_5", "SIGRT_6", "SIGRT_7", "SIGRT_8", "SIGRT_9", "SIGRT_10",
-	"SIGRT_11", "SIGRT_12", "SIGRT_13", "SIGRT_14", "SIGRT_15",
-	"SIGRT_16", "SIGRT_17", "SIGRT_18", "SIGRT_19", "SIGRT_20",
-	"SIGRT_21", "SIGRT_22", "SIGRT_23", "SIGRT_24", "SIGRT_25",
-	"SIGRT_26", "SIGRT_27", "SIGRT_28", "SIGRT_29", "SIGRT_30",
-	"SIGRT_31", "SIGRT_32",
+	NULL,       "SIGHUP",    "SIGINT",   "SIGQUIT",  "SIGILL",
+	"SIGTRAP",  "SIGABRT",   "SIGBUS",   "SIGFPE",   "SIGKILL",
+	"SIGUSR1",  "SIGSEGV",   "SIGUSR2",  "SIGPIPE",  "SIGALRM",
+	"SIGTERM",  "SIGSTKFLT", "SIGCHLD",  "SIGCONT",  "SIGSTOP",
+	"SIGTSTP",  "SIGTTIN",   "SIGTTOU",  "SIGURG",   "SIGXCPU",
+	"SIGXFSZ",  "SIGVTALRM", "SIGPROF",  "SIGWINCH", "SIGIO",
+	"SIGPWR",   "SIGSYS",    "SIGRTMIN", "SIGRT_1",  "SIGRT_2",
+	"SIGRT_3",  "SIGRT_4",   "SIGRT_5",  "SIGRT_6",  "SIGRT_7",
+	"SIGRT_8",  "SIGRT_9",   "SIGRT_10", "SIGRT_11", "SIGRT_12",
+	"SIGRT_13", "SIGRT_14",  "SIGRT_15", "SIGRT_16", "SIGRT_17",
+	"SIGRT_18", "SIGRT_19",  "SIGRT_20", "SIGRT_21", "SIGRT_22",
+	"SIGRT_23", "SIGRT_24",  "SIGRT_25", "SIGRT_26", "SIGRT_27",
+	"SIGRT_28", "SIGRT_29",  "SIGRT_30", "SIGRT_31", "SIGRT_32",
 };
 
 /* strace names signals by the kernel's numbering: 32 is SIGRTMIN, 33 and
@@ -149,16 +245,32 @@ static void quote_bytes(struct sbuf *o, const unsigned char *s, size_t n,
 			continue;
 		}
 		switch (c) {
-		case '"': sb_puts(o, "\\\""); continue;
-		case '\\': sb_puts(o, "\\\\"); continue;
-		case '\f': sb_puts(o, "\\f"); continue;
-		case '\n': sb_puts(o, "\\n"); continue;
-		case '\r': sb_puts(o, "\\r"); continue;
-		case '\t': sb_puts(o, "\\t"); continue;
-		case '\v': sb_puts(o, "\\v"); continue;
-		default: break;
+		case '"':
+			sb_puts(o, "\\\"");
+			continue;
+		case '\\':
+			sb_puts(o, "\\\\");
+			continue;
+		case '\f':
+			sb_puts(o, "\\f");
+			continue;
+		case '\n':
+			sb_puts(o, "\\n");
+			continue;
+		case '\r':
+			sb_puts(o, "\\r");
+			continue;
+		case '\t':
+			sb_puts(o, "\\t");
+			continue;
+		case '\v':
+			sb_puts(o, "\\v");
+			continue;
+		default:
+			break;
 		}
-		if (c >= ' ' && c <= 0x7e && !(extra && c && strchr(extra, c))) {
+		if (c >= ' ' && c <= 0x7e &&
+		    !(extra && c && strchr(extra, c))) {
 			sb_putc(o, (char)c);
 			continue;
 		}
@@ -287,9 +399,11 @@ void sct_print_xlat(struct sbuf *o, const struct sct_xlat *x,
 	}
 }
 
-#define XLAT(name, is_flags, field) \
-	static const struct sct_xlat name = { #name, is_flags, \
-		sizeof name##_ent / sizeof name##_ent[0], name##_ent, field }
+#define XLAT(name, is_flags, field)                                         \
+	static const struct sct_xlat name = { #name, is_flags,              \
+					      sizeof name##_ent /           \
+						      sizeof name##_ent[0], \
+					      name##_ent, field }
 
 static const struct sct_xlat_ent sa_flags_ent[] = {
 	{ 0x04000000, "SA_RESTORER" }, { 0x08000000, "SA_ONSTACK" },
@@ -302,21 +416,21 @@ XLAT(sa_flags, 1, 0);
 #define SCT_SA_RESTORER 0x04000000ULL
 
 static const struct sct_xlat_ent statx_mask_ent[] = {
-	{ 0xfff, "STATX_ALL" },        { 0x7ff, "STATX_BASIC_STATS" },
-	{ 0x1, "STATX_TYPE" },         { 0x2, "STATX_MODE" },
-	{ 0x4, "STATX_NLINK" },        { 0x8, "STATX_UID" },
-	{ 0x10, "STATX_GID" },         { 0x20, "STATX_ATIME" },
-	{ 0x40, "STATX_MTIME" },       { 0x80, "STATX_CTIME" },
-	{ 0x100, "STATX_INO" },        { 0x200, "STATX_SIZE" },
-	{ 0x400, "STATX_BLOCKS" },     { 0x800, "STATX_BTIME" },
-	{ 0x1000, "STATX_MNT_ID" },    { 0x2000, "STATX_DIOALIGN" },
+	{ 0xfff, "STATX_ALL" },     { 0x7ff, "STATX_BASIC_STATS" },
+	{ 0x1, "STATX_TYPE" },      { 0x2, "STATX_MODE" },
+	{ 0x4, "STATX_NLINK" },     { 0x8, "STATX_UID" },
+	{ 0x10, "STATX_GID" },      { 0x20, "STATX_ATIME" },
+	{ 0x40, "STATX_MTIME" },    { 0x80, "STATX_CTIME" },
+	{ 0x100, "STATX_INO" },     { 0x200, "STATX_SIZE" },
+	{ 0x400, "STATX_BLOCKS" },  { 0x800, "STATX_BTIME" },
+	{ 0x1000, "STATX_MNT_ID" }, { 0x2000, "STATX_DIOALIGN" },
 };
 XLAT(statx_mask, 1, 0);
 
 static const struct sct_xlat_ent statx_attr_ent[] = {
-	{ 0x4, "STATX_ATTR_COMPRESSED" }, { 0x10, "STATX_ATTR_IMMUTABLE" },
-	{ 0x20, "STATX_ATTR_APPEND" },    { 0x40, "STATX_ATTR_NODUMP" },
-	{ 0x800, "STATX_ATTR_ENCRYPTED" }, { 0x1000, "STATX_ATTR_AUTOMOUNT" },
+	{ 0x4, "STATX_ATTR_COMPRESSED" },    { 0x10, "STATX_ATTR_IMMUTABLE" },
+	{ 0x20, "STATX_ATTR_APPEND" },       { 0x40, "STATX_ATTR_NODUMP" },
+	{ 0x800, "STATX_ATTR_ENCRYPTED" },   { 0x1000, "STATX_ATTR_AUTOMOUNT" },
 	{ 0x2000, "STATX_ATTR_MOUNT_ROOT" }, { 0x100000, "STATX_ATTR_VERITY" },
 	{ 0x200000, "STATX_ATTR_DAX" },
 };
@@ -396,15 +510,18 @@ static const struct sct_xlat_ent fsmagic_ent[] = {
 };
 
 static const char *const af_names[] = {
-	"AF_UNSPEC", "AF_UNIX", "AF_INET", "AF_AX25", "AF_IPX",
-	"AF_APPLETALK", "AF_NETROM", "AF_BRIDGE", "AF_ATMPVC", "AF_X25",
-	"AF_INET6", "AF_ROSE", "AF_DECnet", "AF_NETBEUI", "AF_SECURITY",
-	"AF_KEY", "AF_NETLINK", "AF_PACKET", "AF_ASH", "AF_ECONET",
-	"AF_ATMSVC", "AF_RDS", "AF_SNA", "AF_IRDA", "AF_PPPOX",
-	"AF_WANPIPE", "AF_LLC", "AF_IB", "AF_MPLS", "AF_CAN", "AF_TIPC",
-	"AF_BLUETOOTH", "AF_IUCV", "AF_RXRPC", "AF_ISDN", "AF_PHONET",
-	"AF_IEEE802154", "AF_CAIF", "AF_ALG", "AF_NFC", "AF_VSOCK",
-	"AF_KCM", "AF_QIPCRTR", "AF_SMC", "AF_XDP", "AF_MCTP",
+	"AF_UNSPEC",     "AF_UNIX",      "AF_INET",     "AF_AX25",
+	"AF_IPX",        "AF_APPLETALK", "AF_NETROM",   "AF_BRIDGE",
+	"AF_ATMPVC",     "AF_X25",       "AF_INET6",    "AF_ROSE",
+	"AF_DECnet",     "AF_NETBEUI",   "AF_SECURITY", "AF_KEY",
+	"AF_NETLINK",    "AF_PACKET",    "AF_ASH",      "AF_ECONET",
+	"AF_ATMSVC",     "AF_RDS",       "AF_SNA",      "AF_IRDA",
+	"AF_PPPOX",      "AF_WANPIPE",   "AF_LLC",      "AF_IB",
+	"AF_MPLS",       "AF_CAN",       "AF_TIPC",     "AF_BLUETOOTH",
+	"AF_IUCV",       "AF_RXRPC",     "AF_ISDN",     "AF_PHONET",
+	"AF_IEEE802154", "AF_CAIF",      "AF_ALG",      "AF_NFC",
+	"AF_VSOCK",      "AF_KCM",       "AF_QIPCRTR",  "AF_SMC",
+	"AF_XDP",        "AF_MCTP",
 };
 
 /* ------------------------------------------------------------------------ */
@@ -467,14 +584,22 @@ static void print_sig(struct sbuf *o, int sig)
 static const char *mode_type(unsigned m)
 {
 	switch (m & S_IFMT) {
-	case S_IFREG: return "S_IFREG";
-	case S_IFSOCK: return "S_IFSOCK";
-	case S_IFLNK: return "S_IFLNK";
-	case S_IFBLK: return "S_IFBLK";
-	case S_IFDIR: return "S_IFDIR";
-	case S_IFCHR: return "S_IFCHR";
-	case S_IFIFO: return "S_IFIFO";
-	default: return NULL;
+	case S_IFREG:
+		return "S_IFREG";
+	case S_IFSOCK:
+		return "S_IFSOCK";
+	case S_IFLNK:
+		return "S_IFLNK";
+	case S_IFBLK:
+		return "S_IFBLK";
+	case S_IFDIR:
+		return "S_IFDIR";
+	case S_IFCHR:
+		return "S_IFCHR";
+	case S_IFIFO:
+		return "S_IFIFO";
+	default:
+		return NULL;
 	}
 }
 
@@ -487,7 +612,8 @@ static void print_symbolic_mode(struct sbuf *o, unsigned m)
 		return;
 	}
 	sb_printf(o, "%s%s%s%s%s%#03o", t, *t ? "|" : "",
-		  (m & S_ISUID) ? "S_ISUID|" : "", (m & S_ISGID) ? "S_ISGID|" : "",
+		  (m & S_ISUID) ? "S_ISUID|" : "",
+		  (m & S_ISGID) ? "S_ISGID|" : "",
 		  (m & S_ISVTX) ? "S_ISVTX|" : "",
 		  m & ~(unsigned)(S_IFMT | S_ISUID | S_ISGID | S_ISVTX));
 }
@@ -546,7 +672,8 @@ static void print_wait_status(struct sbuf *o, int s)
 {
 	sb_puts(o, "[{");
 	if ((s & 0x7f) == 0) {
-		sb_printf(o, "WIFEXITED(s) && WEXITSTATUS(s) == %d", (s >> 8) & 0xff);
+		sb_printf(o, "WIFEXITED(s) && WEXITSTATUS(s) == %d",
+			  (s >> 8) & 0xff);
 	} else if ((s & 0xff) == 0x7f) {
 		sb_puts(o, "WIFSTOPPED(s) && WSTOPSIG(s) == ");
 		print_sig(o, (s >> 8) & 0xff);
@@ -606,13 +733,16 @@ static void print_statfs(struct sbuf *o, const unsigned char *p)
 		sb_printf(o, "%#llx", type);
 	int fsid[2];
 	memcpy(fsid, &sf.f_fsid, sizeof fsid);
-	sb_printf(o, ", f_bsize=%lld, f_blocks=%llu, f_bfree=%llu, f_bavail=%llu, "
-		     "f_files=%llu, f_ffree=%llu, f_fsid={val=[%#x, %#x]}, "
-		     "f_namelen=%lld, f_frsize=%lld, f_flags=",
+	sb_printf(o,
+		  ", f_bsize=%lld, f_blocks=%llu, f_bfree=%llu, f_bavail=%llu, "
+		  "f_files=%llu, f_ffree=%llu, f_fsid={val=[%#x, %#x]}, "
+		  "f_namelen=%lld, f_frsize=%lld, f_flags=",
 		  (long long)sf.f_bsize, (unsigned long long)sf.f_blocks,
-		  (unsigned long long)sf.f_bfree, (unsigned long long)sf.f_bavail,
-		  (unsigned long long)sf.f_files, (unsigned long long)sf.f_ffree,
-		  (unsigned)fsid[0], (unsigned)fsid[1], (long long)sf.f_namelen,
+		  (unsigned long long)sf.f_bfree,
+		  (unsigned long long)sf.f_bavail,
+		  (unsigned long long)sf.f_files,
+		  (unsigned long long)sf.f_ffree, (unsigned)fsid[0],
+		  (unsigned)fsid[1], (long long)sf.f_namelen,
 		  (long long)sf.f_frsize);
 	sct_print_xlat(o, &st_flags, (unsigned long long)sf.f_flags);
 	sb_putc(o, '}');
@@ -700,8 +830,9 @@ static void print_sockaddr(struct sbuf *o, const unsigned char *p, size_t len,
 		unsigned port = (unsigned)p[2] << 8 | p[3];
 		uint32_t flow = ntohl(rd32(p + 4));
 		inet_ntop(AF_INET6, p + 8, buf, sizeof buf);
-		sb_printf(o, ", sin6_port=htons(%u), sin6_flowinfo=htonl(%u), "
-			     "inet_pton(AF_INET6, \"%s\", &sin6_addr)",
+		sb_printf(o,
+			  ", sin6_port=htons(%u), sin6_flowinfo=htonl(%u), "
+			  "inet_pton(AF_INET6, \"%s\", &sin6_addr)",
 			  port, flow, buf);
 		if (len >= 28)
 			sb_printf(o, ", sin6_scope_id=%u", rd32(p + 24));
@@ -790,15 +921,24 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 		[SCT_K_stat] = sizeof(struct stat),
 		[SCT_K_statfs] = sizeof(struct statfs),
 		[SCT_K_statx] = sizeof(struct statx),
-		[SCT_K_timespec] = 16, [SCT_K_timespec_out] = 16,
-		[SCT_K_timeval] = 16, [SCT_K_timeval_out] = 16,
-		[SCT_K_fds] = 8, [SCT_K_sigaction] = 32,
-		[SCT_K_rlimit] = 16, [SCT_K_rlimit_out] = 16,
-		[SCT_K_utsname] = 390, [SCT_K_intptr] = 4,
-		[SCT_K_intptr_out] = 4, [SCT_K_envp] = 4,
-		[SCT_K_sigset] = 1, [SCT_K_sigset_out] = 1, [SCT_K_sockaddr] = 2,
+		[SCT_K_timespec] = 16,
+		[SCT_K_timespec_out] = 16,
+		[SCT_K_timeval] = 16,
+		[SCT_K_timeval_out] = 16,
+		[SCT_K_fds] = 8,
+		[SCT_K_sigaction] = 32,
+		[SCT_K_rlimit] = 16,
+		[SCT_K_rlimit_out] = 16,
+		[SCT_K_utsname] = 390,
+		[SCT_K_intptr] = 4,
+		[SCT_K_intptr_out] = 4,
+		[SCT_K_envp] = 4,
+		[SCT_K_sigset] = 1,
+		[SCT_K_sigset_out] = 1,
+		[SCT_K_sockaddr] = 2,
 	};
-	if (d->kind < SCT_K__COUNT && fixsize[d->kind] && (!p || len < fixsize[d->kind])) {
+	if (d->kind < SCT_K__COUNT && fixsize[d->kind] &&
+	    (!p || len < fixsize[d->kind])) {
 		print_ptr(o, v);
 		return;
 	}
@@ -850,7 +990,8 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 	case SCT_K_bufin:
 	case SCT_K_bufout:
 		if (p && v)
-			sct_print_str(o, p, len, (b->flags & SCT_BF_TRUNC) != 0, po);
+			sct_print_str(o, p, len, (b->flags & SCT_BF_TRUNC) != 0,
+				      po);
 		else
 			print_ptr(o, v);
 		break;
@@ -889,13 +1030,15 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 		 * it will give them */
 		const struct sct_sysent *se = sysent_of(ev->rec);
 		const char *guess = !fds ? NULL
-				    : se && strstr(se->name, "pipe") ? "pipe:[?]"
-				    : "socket:[?]";
+				    : se && strstr(se->name, "pipe")
+					    ? "pipe:[?]"
+					    : "socket:[?]";
 		sb_putc(o, '[');
 		for (int k = 0; k < 2; k++) {
 			if (k)
 				sb_puts(o, ", ");
-			const char *path = fds ? sct_fdtab_get(fds, fd[k]) : NULL;
+			const char *path = fds ? sct_fdtab_get(fds, fd[k])
+					       : NULL;
 			sb_printf(o, "%d", fd[k]);
 			if (path || guess)
 				print_fd_path(o, path ? path : guess, po);
@@ -1019,11 +1162,20 @@ static void print_err(struct sbuf *o, int err)
 	const char *msg = NULL;
 	char buf[128];
 	switch (err) {
-	case 512: msg = "To be restarted if SA_RESTART is set"; break;
-	case 513: msg = "To be restarted"; break;
-	case 514: msg = "To be restarted if no handler"; break;
-	case 516: msg = "Interrupted by signal"; break;
-	default: break;
+	case 512:
+		msg = "To be restarted if SA_RESTART is set";
+		break;
+	case 513:
+		msg = "To be restarted";
+		break;
+	case 514:
+		msg = "To be restarted if no handler";
+		break;
+	case 516:
+		msg = "Interrupted by signal";
+		break;
+	default:
+		break;
 	}
 	if (msg) {
 		sb_printf(o, " = ? %s (%s)", nm, msg);
@@ -1101,7 +1253,8 @@ void sct_print_ret_fds(struct sbuf *o, const struct sct_ev *ev,
 		break;
 	default:
 		sb_printf(o, " = %lld", (long long)r->ret);
-		if (fds && r->ret >= 0 && r->ret <= INT32_MAX && returns_fd(r, se)) {
+		if (fds && r->ret >= 0 && r->ret <= INT32_MAX &&
+		    returns_fd(r, se)) {
 			const char *path = sct_fdtab_get(fds, (int)r->ret);
 			if (path)
 				print_fd_path(o, path, NULL);

@@ -9,6 +9,9 @@
  * Sorted by time, then by syscall number; the name column is as wide as
  * the longest name plus one, at least 16.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,7 +90,8 @@ void sct_summary_print(FILE *fp, const struct sct_summary *s)
 		rw->nr = nr;
 		rw->st = st;
 		if (sct_sysent[nr].name)
-			snprintf(rw->name, sizeof rw->name, "%s", sct_sysent[nr].name);
+			snprintf(rw->name, sizeof rw->name, "%s",
+				 sct_sysent[nr].name);
 		else
 			snprintf(rw->name, sizeof rw->name, "syscall_%#x", nr);
 		if (strlen(rw->name) + 1 > width)
@@ -97,14 +101,15 @@ void sct_summary_print(FILE *fp, const struct sct_summary *s)
 		ns += st->ns;
 	}
 	qsort(rows, n, sizeof *rows, cmp_row);
-	fputs("% time     seconds  usecs/call     calls    errors syscall\n", fp);
+	fputs("% time     seconds  usecs/call     calls    errors syscall\n",
+	      fp);
 	dashes(fp, width);
 	for (size_t i = 0; i < n; i++) {
 		const struct sysstat *st = rows[i].st;
 		double pct = ns ? 100.0 * (double)st->ns / (double)ns : 0.0;
 		fprintf(fp, "%6.2f %11.6f %11llu %9llu %9.llu %s\n", pct,
-			(double)st->ns / 1e9, st->ns / 1000 / st->calls, st->calls,
-			st->errors, rows[i].name);
+			(double)st->ns / 1e9, st->ns / 1000 / st->calls,
+			st->calls, st->errors, rows[i].name);
 	}
 	dashes(fp, width);
 	fprintf(fp, "%6.2f %11.6f %11llu %9llu %9.llu %s\n", 100.0,

@@ -1,6 +1,9 @@
 /* Unit test of the dumper's printers (dump/print.c, fdtab.c, summary.c):
  * fake records with blobs, checked against the text strace 6.1 prints for
  * the same calls.  TAP output. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* statx, O_TMPFILE, GNU strerror_r */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -47,7 +50,8 @@ static void is_str(const char *got, const char *want, const char *name)
 {
 	ok(strcmp(got ? got : "(null)", want) == 0, "%s", name);
 	if (strcmp(got ? got : "(null)", want) != 0)
-		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)", want);
+		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)",
+		       want);
 }
 
 /* --- fake records ------------------------------------------------------------ */
@@ -68,7 +72,8 @@ static struct sct_rec *rec_init(struct fake *f, int nr)
 	return r;
 }
 
-static void blob(struct fake *f, int arg, int flags, const void *data, size_t len)
+static void blob(struct fake *f, int arg, int flags, const void *data,
+		 size_t len)
 {
 	struct sct_rec *r = (struct sct_rec *)f->mem;
 	struct sct_blob *b = (struct sct_blob *)((char *)f->mem + r->len);
@@ -88,7 +93,8 @@ static const struct sct_ev *ev_of(struct fake *f)
 	f->ev.rec = r;
 	size_t off = sizeof *r;
 	for (unsigned i = 0; i < r->nblobs && off + 8 <= r->len; i++) {
-		const struct sct_blob *b = (const struct sct_blob *)((char *)f->mem + off);
+		const struct sct_blob *b =
+			(const struct sct_blob *)((char *)f->mem + off);
 		f->ev.blob[b->arg < 6 ? b->arg : 6] = b;
 		off += SCT_ALIGN(sizeof *b + b->len);
 	}
@@ -98,7 +104,8 @@ static const struct sct_ev *ev_of(struct fake *f)
 static int sysnr(const char *name)
 {
 	for (int nr = 0; nr < SCT_NSYS; nr++)
-		if (sct_sysent[nr].name && strcmp(sct_sysent[nr].name, name) == 0)
+		if (sct_sysent[nr].name &&
+		    strcmp(sct_sysent[nr].name, name) == 0)
 			return nr;
 	return -1;
 }
@@ -115,7 +122,8 @@ static struct sbuf out;
 static struct sct_popts po = { 32, 0, 0 };
 
 /* Print argument 0 of a record of kind K with a blob of DATA (NULL: none). */
-static const char *kind(int k, uint64_t v, const void *data, size_t len, int flags)
+static const char *kind(int k, uint64_t v, const void *data, size_t len,
+			int flags)
 {
 	struct fake *f = calloc(1, sizeof *f);
 	struct sct_rec *r = rec_init(f, 0);
@@ -146,7 +154,8 @@ static const char *xlat(const struct sct_xlat *x, unsigned long long v)
 /* --- tests ------------------------------------------------------------------- */
 static void test_strings(void)
 {
-	static const char mix[] = "a\001" "8b\0017c\tx\n\"\\\r\v\f\177\377\200z\0q\0he";
+	static const char mix[] = "a\001"
+				  "8b\0017c\tx\n\"\\\r\v\f\177\377\200z\0q\0he";
 	is_str(str(mix, 24, 0),
 	       "\"a\\18b\\0017c\\tx\\n\\\"\\\\\\r\\v\\f\\177\\377\\200z\\0q\\0he\"",
 	       "escapes, shortest octal unless an octal digit follows");
@@ -154,9 +163,16 @@ static void test_strings(void)
 	is_str(str("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", 42, 0),
 	       "\"abcdefghijklmnopqrstuvwxyz012345\"...", "cut at -s 32");
 	is_str(str("\0\0\0", 3, 0), "\"\\0\\0\\0\"", "NULs");
-	is_str(str("\0" "1", 2, 0), "\"\\0001\"", "NUL before a digit");
-	is_str(str("\0" "8", 2, 0), "\"\\08\"", "NUL before 8 (not octal)");
-	is_str(str("\351t\351", 3, 0), "\"\\351t\\351\"", "high bytes in octal");
+	is_str(str("\0"
+		   "1",
+		   2, 0),
+	       "\"\\0001\"", "NUL before a digit");
+	is_str(str("\0"
+		   "8",
+		   2, 0),
+	       "\"\\08\"", "NUL before 8 (not octal)");
+	is_str(str("\351t\351", 3, 0), "\"\\351t\\351\"",
+	       "high bytes in octal");
 	is_str(str("abc", 3, 1), "\"abc\"...", "TRUNC adds ...");
 	is_str(str("", 0, 0), "\"\"", "empty");
 	po.strsize = 5;
@@ -167,33 +183,40 @@ static void test_strings(void)
 	       "\"\\x61\\x01\\x38\\x62\\x01\\x37\\x63\\x09\\x78\\x0a\\x22\\x5c\\x0d"
 	       "\\x0b\\x0c\\x7f\\xff\\x80\\x7a\\x00\\x71\\x00\\x68\\x65\"",
 	       "-x: a non-ASCII string all in hex");
-	is_str(str("hello\n", 6, 0), "\"hello\\n\"", "-x: ASCII string unchanged");
+	is_str(str("hello\n", 6, 0), "\"hello\\n\"",
+	       "-x: ASCII string unchanged");
 	is_str(str("\t\n", 2, 0), "\"\\t\\n\"", "-x: whitespace escapes kept");
 	po.xlevel = 2;
-	is_str(str("hello\n", 6, 0), "\"\\x68\\x65\\x6c\\x6c\\x6f\\x0a\"", "-xx");
+	is_str(str("hello\n", 6, 0), "\"\\x68\\x65\\x6c\\x6c\\x6f\\x0a\"",
+	       "-xx");
 	po.xlevel = 0;
 }
 
 static void test_xlat(void)
 {
 	const struct sct_xlat *o = xlat_named("open"), *m = xlat_named("mmap"),
-			     *p = xlat_named("prot");
+			      *p = xlat_named("prot");
 	if (o) {
-		is_str(xlat(o, O_RDONLY | O_CLOEXEC), "O_RDONLY|O_CLOEXEC", "open flags");
-		is_str(xlat(o, O_WRONLY | O_CREAT | O_TRUNC), "O_WRONLY|O_CREAT|O_TRUNC",
-		       "open flags with O_CREAT");
+		is_str(xlat(o, O_RDONLY | O_CLOEXEC), "O_RDONLY|O_CLOEXEC",
+		       "open flags");
+		is_str(xlat(o, O_WRONLY | O_CREAT | O_TRUNC),
+		       "O_WRONLY|O_CREAT|O_TRUNC", "open flags with O_CREAT");
 		is_str(xlat(o, O_RDWR | O_APPEND | 0x40000000),
 		       "O_RDWR|O_APPEND|0x40000000", "unknown open bit");
-		is_str(xlat(o, O_RDWR | O_TMPFILE), "O_RDWR|O_TMPFILE", "O_TMPFILE");
-		is_str(xlat(o, O_DIRECTORY), "O_RDONLY|O_DIRECTORY", "O_DIRECTORY");
+		is_str(xlat(o, O_RDWR | O_TMPFILE), "O_RDWR|O_TMPFILE",
+		       "O_TMPFILE");
+		is_str(xlat(o, O_DIRECTORY), "O_RDONLY|O_DIRECTORY",
+		       "O_DIRECTORY");
 		is_str(xlat(o, 0), "O_RDONLY", "open 0");
 	} else {
 		skip("no open xlat");
 	}
 	if (m) {
-		is_str(xlat(m, 0x22), "MAP_PRIVATE|MAP_ANONYMOUS", "mmap flags");
+		is_str(xlat(m, 0x22), "MAP_PRIVATE|MAP_ANONYMOUS",
+		       "mmap flags");
 		is_str(xlat(m, 0x1 | 0x100000 | 0x1000000),
-		       "MAP_SHARED|MAP_FIXED_NOREPLACE|0x1000000", "mmap unknown bit");
+		       "MAP_SHARED|MAP_FIXED_NOREPLACE|0x1000000",
+		       "mmap unknown bit");
 		is_str(xlat(m, 0x3), "MAP_SHARED_VALIDATE", "mmap type field");
 	} else {
 		skip("no mmap xlat");
@@ -201,12 +224,15 @@ static void test_xlat(void)
 	if (p) {
 		is_str(xlat(p, 3), "PROT_READ|PROT_WRITE", "prot");
 		is_str(xlat(p, 0), "PROT_NONE", "prot 0");
-		is_str(xlat(p, 0x80), "0x80 /* PROT_??? */", "prot unknown only");
+		is_str(xlat(p, 0x80), "0x80 /* PROT_??? */",
+		       "prot unknown only");
 	} else {
 		skip("no prot xlat");
 	}
 	static const struct sct_xlat_ent se[] = {
-		{ 0, "SEEK_SET" }, { 1, "SEEK_CUR" }, { 2, "SEEK_END" },
+		{ 0, "SEEK_SET" },
+		{ 1, "SEEK_CUR" },
+		{ 2, "SEEK_END" },
 	};
 	static const struct sct_xlat seek = { "seek", 0, 3, se, 0 };
 	is_str(xlat(&seek, 1), "SEEK_CUR", "enum");
@@ -220,7 +246,8 @@ static void test_xlat(void)
 static void test_scalars(void)
 {
 	is_str(kind(SCT_K_int, (uint64_t)-1, NULL, 0, 0), "-1", "int");
-	is_str(kind(SCT_K_uint, 0xffffffffULL, NULL, 0, 0), "4294967295", "uint");
+	is_str(kind(SCT_K_uint, 0xffffffffULL, NULL, 0, 0), "4294967295",
+	       "uint");
 	is_str(kind(SCT_K_off, (uint64_t)-5, NULL, 0, 0), "-5", "off");
 	is_str(kind(SCT_K_size, 4096, NULL, 0, 0), "4096", "size");
 	is_str(kind(SCT_K_hex, 0x1f, NULL, 0, 0), "0x1f", "hex");
@@ -228,8 +255,8 @@ static void test_scalars(void)
 	is_str(kind(SCT_K_ptr, 0, NULL, 0, 0), "NULL", "ptr NULL");
 	is_str(kind(SCT_K_ptr, 0x7ffd1000, NULL, 0, 0), "0x7ffd1000", "ptr");
 	is_str(kind(SCT_K_fd, 3, NULL, 0, 0), "3", "fd");
-	is_str(kind(SCT_K_dirfd, (uint64_t)(int64_t)AT_FDCWD, NULL, 0, 0), "AT_FDCWD",
-	       "AT_FDCWD");
+	is_str(kind(SCT_K_dirfd, (uint64_t)(int64_t)AT_FDCWD, NULL, 0, 0),
+	       "AT_FDCWD", "AT_FDCWD");
 	is_str(kind(SCT_K_dirfd, 5, NULL, 0, 0), "5", "dirfd");
 	is_str(kind(SCT_K_uid, 0xffffffffULL, NULL, 0, 0), "-1", "uid -1");
 	is_str(kind(SCT_K_uid, 1000, NULL, 0, 0), "1000", "uid");
@@ -240,39 +267,47 @@ static void test_scalars(void)
 	is_str(kind(SCT_K_mode, 0644, NULL, 0, 0), "0644", "mode");
 	is_str(kind(SCT_K_mode, 0, NULL, 0, 0), "000", "mode 0");
 	is_str(kind(SCT_K_mode, 04755, NULL, 0, 0), "04755", "mode setuid");
-	is_str(kind(SCT_K_mode, S_IFIFO | 0644, NULL, 0, 0), "S_IFIFO|0644", "mode fifo");
-	is_str(kind(SCT_K_mode, S_IFREG | 04755, NULL, 0, 0), "S_IFREG|S_ISUID|0755",
-	       "mode reg setuid");
-	is_str(kind(SCT_K_mode, 0170777, NULL, 0, 0), "0170777", "mode bad type");
+	is_str(kind(SCT_K_mode, S_IFIFO | 0644, NULL, 0, 0), "S_IFIFO|0644",
+	       "mode fifo");
+	is_str(kind(SCT_K_mode, S_IFREG | 04755, NULL, 0, 0),
+	       "S_IFREG|S_ISUID|0755", "mode reg setuid");
+	is_str(kind(SCT_K_mode, 0170777, NULL, 0, 0), "0170777",
+	       "mode bad type");
 }
 
 static void test_strings_kinds(void)
 {
-	is_str(kind(SCT_K_path, 0x1000, "/etc/passwd", 11, 0), "\"/etc/passwd\"", "path");
+	is_str(kind(SCT_K_path, 0x1000, "/etc/passwd", 11, 0),
+	       "\"/etc/passwd\"", "path");
 	is_str(kind(SCT_K_path, 0, NULL, 0, 0), "NULL", "path NULL");
-	is_str(kind(SCT_K_path, 0x1000, NULL, 0, 0), "0x1000", "path without blob");
-	is_str(kind(SCT_K_path, 0x1000, "x", 1, SCT_BF_FAULT), "0x1000", "path fault");
-	is_str(kind(SCT_K_bufout, 0x2000, "root:x:0:0", 10, SCT_BF_OUT), "\"root:x:0:0\"",
-	       "bufout");
-	is_str(kind(SCT_K_bufout, 0x2000, NULL, 0, 0), "0x2000", "bufout not captured");
-	is_str(kind(SCT_K_bufin, 0x2000, "abc", 3, SCT_BF_TRUNC), "\"abc\"...", "bufin TRUNC");
+	is_str(kind(SCT_K_path, 0x1000, NULL, 0, 0), "0x1000",
+	       "path without blob");
+	is_str(kind(SCT_K_path, 0x1000, "x", 1, SCT_BF_FAULT), "0x1000",
+	       "path fault");
+	is_str(kind(SCT_K_bufout, 0x2000, "root:x:0:0", 10, SCT_BF_OUT),
+	       "\"root:x:0:0\"", "bufout");
+	is_str(kind(SCT_K_bufout, 0x2000, NULL, 0, 0), "0x2000",
+	       "bufout not captured");
+	is_str(kind(SCT_K_bufin, 0x2000, "abc", 3, SCT_BF_TRUNC), "\"abc\"...",
+	       "bufin TRUNC");
 	static const char av[] = "/nonexist\0-l\0a b";
 	is_str(kind(SCT_K_argv, 0x3000, av, sizeof av, 0),
 	       "[\"/nonexist\", \"-l\", \"a b\"]", "argv");
-	is_str(kind(SCT_K_argv, 0x3000, "a\0b", 4, SCT_BF_TRUNC), "[\"a\", \"b\", ...]",
-	       "argv TRUNC");
+	is_str(kind(SCT_K_argv, 0x3000, "a\0b", 4, SCT_BF_TRUNC),
+	       "[\"a\", \"b\", ...]", "argv TRUNC");
 	is_str(kind(SCT_K_argv, 0x3000, "", 0, 0), "[]", "argv empty");
 	is_str(kind(SCT_K_argv, 0, NULL, 0, 0), "NULL", "argv NULL");
 	po.strsize = 5;
 	is_str(kind(SCT_K_argv, 0x3000, "x\0x\0x\0x\0x\0x\0x", 14, 0),
-	       "[\"x\", \"x\", \"x\", \"x\", \"x\", ...]", "argv -s 5: 5 entries");
+	       "[\"x\", \"x\", \"x\", \"x\", \"x\", ...]",
+	       "argv -s 5: 5 entries");
 	po.strsize = 32;
 	uint32_t n = 2;
-	is_str(kind(SCT_K_envp, 0x7ffdb6319c40, &n, 4, 0), "0x7ffdb6319c40 /* 2 vars */",
-	       "envp");
+	is_str(kind(SCT_K_envp, 0x7ffdb6319c40, &n, 4, 0),
+	       "0x7ffdb6319c40 /* 2 vars */", "envp");
 	n = 1;
-	is_str(kind(SCT_K_envp, 0x7ffdb6319c40, &n, 4, 0), "0x7ffdb6319c40 /* 1 var */",
-	       "envp 1");
+	is_str(kind(SCT_K_envp, 0x7ffdb6319c40, &n, 4, 0),
+	       "0x7ffdb6319c40 /* 1 var */", "envp 1");
 	is_str(kind(SCT_K_envp, 0, NULL, 0, 0), "NULL", "envp NULL");
 }
 
@@ -287,12 +322,15 @@ static void test_structs(void)
 	st.st_mode = S_IFCHR | 0666;
 	st.st_rdev = makedev(1, 3);
 	is_str(kind(SCT_K_stat, 0x1000, &st, sizeof st, SCT_BF_OUT),
-	       "{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}", "stat chardev");
+	       "{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}",
+	       "stat chardev");
 	st.st_mode = S_IFDIR | S_ISVTX | 0777;
 	st.st_size = 4096;
 	is_str(kind(SCT_K_stat, 0x1000, &st, sizeof st, SCT_BF_OUT),
-	       "{st_mode=S_IFDIR|S_ISVTX|0777, st_size=4096, ...}", "stat sticky dir");
-	is_str(kind(SCT_K_stat, 0x7ffc10, NULL, 0, 0), "0x7ffc10", "stat failed: pointer");
+	       "{st_mode=S_IFDIR|S_ISVTX|0777, st_size=4096, ...}",
+	       "stat sticky dir");
+	is_str(kind(SCT_K_stat, 0x7ffc10, NULL, 0, 0), "0x7ffc10",
+	       "stat failed: pointer");
 
 	struct statx sx;
 	memset(&sx, 0, sizeof sx);
@@ -301,7 +339,8 @@ static void test_structs(void)
 	sx.stx_size = 1221;
 	is_str(kind(SCT_K_statx, 0x1000, &sx, sizeof sx, SCT_BF_OUT),
 	       "{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, "
-	       "stx_mode=S_IFREG|0644, stx_size=1221, ...}", "statx");
+	       "stx_mode=S_IFREG|0644, stx_size=1221, ...}",
+	       "statx");
 
 	struct statfs sf;
 	memset(&sf, 0, sizeof sf);
@@ -315,12 +354,15 @@ static void test_structs(void)
 	is_str(kind(SCT_K_statfs, 0x1000, &sf, sizeof sf, SCT_BF_OUT),
 	       "{f_type=PROC_SUPER_MAGIC, f_bsize=4096, f_blocks=0, f_bfree=0, "
 	       "f_bavail=0, f_files=0, f_ffree=0, f_fsid={val=[0x14, 0]}, "
-	       "f_namelen=255, f_frsize=4096, f_flags=ST_VALID|ST_RELATIME}", "statfs");
+	       "f_namelen=255, f_frsize=4096, f_flags=ST_VALID|ST_RELATIME}",
+	       "statfs");
 
 	int64_t ts[2] = { 0, 1000 };
-	is_str(kind(SCT_K_timespec, 0x1000, ts, 16, 0), "{tv_sec=0, tv_nsec=1000}", "timespec");
+	is_str(kind(SCT_K_timespec, 0x1000, ts, 16, 0),
+	       "{tv_sec=0, tv_nsec=1000}", "timespec");
 	int64_t tv[2] = { 1, 5 };
-	is_str(kind(SCT_K_timeval, 0x1000, tv, 16, 0), "{tv_sec=1, tv_usec=5}", "timeval");
+	is_str(kind(SCT_K_timeval, 0x1000, tv, 16, 0), "{tv_sec=1, tv_usec=5}",
+	       "timeval");
 	int fds[2] = { 3, 4 };
 	is_str(kind(SCT_K_fds, 0x1000, fds, 8, SCT_BF_OUT), "[3, 4]", "fds");
 	int v = 42;
@@ -351,19 +393,23 @@ static void test_sockaddr(void)
 	memset(b, 0, sizeof b);
 	b[0] = AF_UNIX;
 	strcpy((char *)b + 2, "/run/nonexist");
-	is_str(sa(b, 110), "{sa_family=AF_UNIX, sun_path=\"/run/nonexist\"}", "AF_UNIX");
+	is_str(sa(b, 110), "{sa_family=AF_UNIX, sun_path=\"/run/nonexist\"}",
+	       "AF_UNIX");
 	is_str(sa(b, 2), "{sa_family=AF_UNIX}", "AF_UNIX, family only");
 	memset(b + 2, 0, 100);
 	memcpy(b + 3, "abstract", 8);
-	is_str(sa(b, 11), "{sa_family=AF_UNIX, sun_path=@\"abstract\"}", "abstract");
+	is_str(sa(b, 11), "{sa_family=AF_UNIX, sun_path=@\"abstract\"}",
+	       "abstract");
 	memset(b, 0, sizeof b);
 	b[0] = AF_INET;
 	b[2] = 0;
 	b[3] = 80;
 	b[4] = 127;
 	b[7] = 1;
-	is_str(sa(b, 16), "{sa_family=AF_INET, sin_port=htons(80), "
-			  "sin_addr=inet_addr(\"127.0.0.1\")}", "AF_INET");
+	is_str(sa(b, 16),
+	       "{sa_family=AF_INET, sin_port=htons(80), "
+	       "sin_addr=inet_addr(\"127.0.0.1\")}",
+	       "AF_INET");
 	memset(b, 0, sizeof b);
 	b[0] = AF_INET6;
 	b[2] = 443 >> 8;
@@ -371,20 +417,27 @@ static void test_sockaddr(void)
 	b[7] = 5;
 	b[23] = 1;
 	b[24] = 2;
-	is_str(sa(b, 28), "{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(5), "
-			  "inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=2}",
+	is_str(sa(b, 28),
+	       "{sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(5), "
+	       "inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=2}",
 	       "AF_INET6");
 	memset(b, 0, sizeof b);
 	b[0] = AF_NETLINK;
 	b[8] = 5;
-	is_str(sa(b, 12), "{sa_family=AF_NETLINK, nl_pid=0, nl_groups=0x000005}", "AF_NETLINK");
+	is_str(sa(b, 12),
+	       "{sa_family=AF_NETLINK, nl_pid=0, nl_groups=0x000005}",
+	       "AF_NETLINK");
 	memset(b, 0, sizeof b);
 	b[0] = AF_APPLETALK;
-	is_str(sa(b, 16), "{sa_family=AF_APPLETALK, sa_data=\"\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0"
-			  "\\0\\0\\0\\0\"}", "other family");
+	is_str(sa(b, 16),
+	       "{sa_family=AF_APPLETALK, sa_data=\"\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0"
+	       "\\0\\0\\0\\0\"}",
+	       "other family");
 	b[0] = 99;
-	is_str(sa(b, 16), "{sa_family=0x63 /* AF_??? */, sa_data=\"\\0\\0\\0\\0\\0\\0\\0\\0"
-			  "\\0\\0\\0\\0\\0\\0\"}", "unknown family");
+	is_str(sa(b, 16),
+	       "{sa_family=0x63 /* AF_??? */, sa_data=\"\\0\\0\\0\\0\\0\\0\\0\\0"
+	       "\\0\\0\\0\\0\\0\\0\"}",
+	       "unknown family");
 }
 
 static uint64_t sigbits(int n, ...)
@@ -401,31 +454,37 @@ static uint64_t sigbits(int n, ...)
 static void test_signals(void)
 {
 	uint64_t m = sigbits(3, SIGINT, SIGTERM, 36);
-	is_str(kind(SCT_K_sigset, 0x1000, &m, 8, 0), "[INT TERM RT_4]", "sigset");
+	is_str(kind(SCT_K_sigset, 0x1000, &m, 8, 0), "[INT TERM RT_4]",
+	       "sigset");
 	m = ~sigbits(5, SIGKILL, SIGUSR1, SIGSTOP, 32, 33);
-	is_str(kind(SCT_K_sigset, 0x1000, &m, 8, 0), "~[KILL USR1 STOP RTMIN RT_1]",
-	       "mostly full sigset");
+	is_str(kind(SCT_K_sigset, 0x1000, &m, 8, 0),
+	       "~[KILL USR1 STOP RTMIN RT_1]", "mostly full sigset");
 	m = 0;
-	is_str(kind(SCT_K_sigset_out, 0x1000, &m, 8, SCT_BF_OUT), "[]", "empty sigset");
+	is_str(kind(SCT_K_sigset_out, 0x1000, &m, 8, SCT_BF_OUT), "[]",
+	       "empty sigset");
 	m = ~0ULL;
 	is_str(kind(SCT_K_sigset, 0x1000, &m, 8, 0), "~[]", "full sigset");
 	m = 0x1ffffffffffULL; /* 41 signals: listed */
 	is_str(kind(SCT_K_sigset, 0x1000, &m, 8, 0),
 	       "[HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM "
 	       "STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO "
-	       "PWR SYS RTMIN RT_1 RT_2 RT_3 RT_4 RT_5 RT_6 RT_7 RT_8 RT_9]", "41 signals");
+	       "PWR SYS RTMIN RT_1 RT_2 RT_3 RT_4 RT_5 RT_6 RT_7 RT_8 RT_9]",
+	       "41 signals");
 	m = 0x3ffffffffffULL; /* 42: inverted */
 	is_str(kind(SCT_K_sigset, 0x1000, &m, 8, 0),
 	       "~[RT_11 RT_12 RT_13 RT_14 RT_15 RT_16 RT_17 RT_18 RT_19 RT_20 RT_21 "
 	       "RT_22 RT_23 RT_24 RT_25 RT_26 RT_27 RT_28 RT_29 RT_30 RT_31 RT_32]",
 	       "42 signals: inverted");
-	uint64_t ka[4] = { 0x56478d0eb439, 0x14000000, 0x7fdf7592e050, sigbits(1, SIGCHLD) };
+	uint64_t ka[4] = { 0x56478d0eb439, 0x14000000, 0x7fdf7592e050,
+			   sigbits(1, SIGCHLD) };
 	is_str(kind(SCT_K_sigaction, 0x1000, ka, 32, 0),
 	       "{sa_handler=0x56478d0eb439, sa_mask=[CHLD], sa_flags=SA_RESTORER|SA_RESTART, "
-	       "sa_restorer=0x7fdf7592e050}", "sigaction");
+	       "sa_restorer=0x7fdf7592e050}",
+	       "sigaction");
 	uint64_t old[4] = { 0, 0, 0, 0 };
 	is_str(kind(SCT_K_sigaction, 0x1000, old, 32, 0),
-	       "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}", "sigaction SIG_DFL");
+	       "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}",
+	       "sigaction SIG_DFL");
 	uint64_t ka2[4] = { 5, 0x20000, 0, 1ULL << 14 };
 	is_str(kind(SCT_K_sigaction, 0x1000, ka2, 32, 0),
 	       "{sa_handler=0x5, sa_mask=[TERM], sa_flags=0x20000 /* SA_??? */}",
@@ -434,7 +493,8 @@ static void test_signals(void)
 	is_str(kind(SCT_K_sigaction, 0x1000, ka3, 32, 0),
 	       "{sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER|SA_ONSTACK|SA_RESTART|"
 	       "SA_INTERRUPT|SA_NODEFER|SA_RESETHAND|SA_SIGINFO|SA_NOCLDSTOP|SA_NOCLDWAIT|"
-	       "0xc00, sa_restorer=0x1234}", "sigaction all flags");
+	       "0xc00, sa_restorer=0x1234}",
+	       "sigaction all flags");
 	is_str(sct_signal_name(SIGKILL), "SIGKILL", "signal name");
 	ok(sct_signal_name(65) == NULL, "no signal 65");
 }
@@ -455,19 +515,22 @@ static const char *ret_of(int nr, int flags, int64_t ret, int err)
 static void test_returns(void)
 {
 	int nr = sysnr("openat");
-	is_str(ret_of(nr, SCT_RF_ERROR, -1, ENOENT), " = -1 ENOENT (No such file or directory)",
-	       "ENOENT");
+	is_str(ret_of(nr, SCT_RF_ERROR, -1, ENOENT),
+	       " = -1 ENOENT (No such file or directory)", "ENOENT");
 	is_str(ret_of(nr, 0, 3, 0), " = 3", "fd");
-	is_str(ret_of(nr, SCT_RF_ERROR, -1, 4000), " = -1 (errno 4000)", "unknown errno");
+	is_str(ret_of(nr, SCT_RF_ERROR, -1, 4000), " = -1 (errno 4000)",
+	       "unknown errno");
 	is_str(ret_of(nr, SCT_RF_ERROR, -1, 512),
-	       " = ? ERESTARTSYS (To be restarted if SA_RESTART is set)", "ERESTARTSYS");
-	is_str(ret_of(nr, SCT_RF_ERROR, -1, 515), " = -1 ENOIOCTLCMD (Unknown error 515)",
-	       "ENOIOCTLCMD");
+	       " = ? ERESTARTSYS (To be restarted if SA_RESTART is set)",
+	       "ERESTARTSYS");
+	is_str(ret_of(nr, SCT_RF_ERROR, -1, 515),
+	       " = -1 ENOIOCTLCMD (Unknown error 515)", "ENOIOCTLCMD");
 	is_str(ret_of(nr, SCT_RF_ERROR, -1, EHWPOISON),
 	       " = -1 EHWPOISON (Memory page has hardware error)", "EHWPOISON");
 	int mm = sysnr("mmap");
 	if (mm >= 0)
-		is_str(ret_of(mm, 0, 0x7fe1fc70d000, 0), " = 0x7fe1fc70d000", "hex return");
+		is_str(ret_of(mm, 0, 0x7fe1fc70d000, 0), " = 0x7fe1fc70d000",
+		       "hex return");
 	else
 		skip("no mmap");
 	int eg = sysnr("exit_group");
@@ -477,12 +540,14 @@ static void test_returns(void)
 		skip("no exit_group");
 	int fa = sysnr("fadvise64");
 	if (fa >= 0)
-		is_str(ret_of(fa, 0, EINVAL, 0), " = -1 EINVAL (Invalid argument)", "errret");
+		is_str(ret_of(fa, 0, EINVAL, 0),
+		       " = -1 EINVAL (Invalid argument)", "errret");
 	else
 		skip("no fadvise64 in the table yet");
 	is_str(sct_errno_name(EAGAIN), "EAGAIN", "EAGAIN name");
 	is_str(sct_errno_name(EOPNOTSUPP), "EOPNOTSUPP", "EOPNOTSUPP name");
-	ok(sct_errno_name(41) == NULL && sct_errno_name(0) == NULL, "no errno 41 or 0");
+	ok(sct_errno_name(41) == NULL && sct_errno_name(0) == NULL,
+	   "no errno 41 or 0");
 }
 
 static const char *call_of(struct fake *f, const struct sct_fdtab *fds)
@@ -509,11 +574,13 @@ static void test_calls(void)
 	       "openat(AT_FDCWD, \"/tmp/st/x\", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3",
 	       "openat with mode");
 	r->args[2] = O_RDONLY | O_CLOEXEC;
-	is_str(call_of(f, NULL), "openat(AT_FDCWD, \"/tmp/st/x\", O_RDONLY|O_CLOEXEC) = 3",
+	is_str(call_of(f, NULL),
+	       "openat(AT_FDCWD, \"/tmp/st/x\", O_RDONLY|O_CLOEXEC) = 3",
 	       "openat without mode");
 	r->args[2] = O_RDWR | O_TMPFILE;
 	r->args[3] = 0600;
-	is_str(call_of(f, NULL), "openat(AT_FDCWD, \"/tmp/st/x\", O_RDWR|O_TMPFILE, 0600) = 3",
+	is_str(call_of(f, NULL),
+	       "openat(AT_FDCWD, \"/tmp/st/x\", O_RDWR|O_TMPFILE, 0600) = 3",
 	       "openat O_TMPFILE mode");
 
 	nr = sysnr("mmap");
@@ -525,7 +592,8 @@ static void test_calls(void)
 	r->ret = 0x7fe1fc70d000;
 	is_str(call_of(f, NULL),
 	       "mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) "
-	       "= 0x7fe1fc70d000", "mmap");
+	       "= 0x7fe1fc70d000",
+	       "mmap");
 
 	nr = sysnr("newfstatat");
 	r = rec_init(f, nr);
@@ -552,7 +620,8 @@ static void test_calls(void)
 	r->ret = -1;
 	r->err = EBADF;
 	blob(f, 1, 0, "hello\n", 6);
-	is_str(call_of(f, NULL), "write(99, \"hello\\n\", 6) = -1 EBADF (Bad file descriptor)",
+	is_str(call_of(f, NULL),
+	       "write(99, \"hello\\n\", 6) = -1 EBADF (Bad file descriptor)",
 	       "write EBADF");
 
 	nr = sysnr("read");
@@ -563,7 +632,8 @@ static void test_calls(void)
 	r->flags = SCT_RF_ERROR;
 	r->ret = -1;
 	r->err = EAGAIN;
-	is_str(call_of(f, NULL), "read(3, 0x1000, 10) = -1 EAGAIN (Resource temporarily unavailable)",
+	is_str(call_of(f, NULL),
+	       "read(3, 0x1000, 10) = -1 EAGAIN (Resource temporarily unavailable)",
 	       "read failed: buffer pointer");
 
 	nr = sysnr("execve");
@@ -580,7 +650,8 @@ static void test_calls(void)
 	blob(f, 2, 0, &envc, 4);
 	is_str(call_of(f, NULL),
 	       "execve(\"/nonexist\", [\"/nonexist\", \"-l\", \"a b\"], 0x7ffdb6319c40 "
-	       "/* 2 vars */) = -1 ENOENT (No such file or directory)", "execve");
+	       "/* 2 vars */) = -1 ENOENT (No such file or directory)",
+	       "execve");
 
 	r = rec_init(f, 511);
 	r->nargs = 2;
@@ -598,12 +669,17 @@ static void test_calls(void)
 
 	nr = sysnr("wait4");
 	if (nr >= 0) {
-		static const struct { int status; const char *want; } ws[] = {
+		static const struct {
+			int status;
+			const char *want;
+		} ws[] = {
 			{ 3 << 8, "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]" },
-			{ SIGKILL, "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}]" },
+			{ SIGKILL,
+			  "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}]" },
 			{ SIGSEGV | 0x80,
 			  "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}]" },
-			{ SIGSTOP << 8 | 0x7f, "[{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}]" },
+			{ SIGSTOP << 8 | 0x7f,
+			  "[{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}]" },
 		};
 		for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
 			r = rec_init(f, nr);
@@ -612,7 +688,8 @@ static void test_calls(void)
 			r->ret = 9811;
 			blob(f, 1, SCT_BF_OUT, &ws[i].status, 4);
 			char want[200];
-			snprintf(want, sizeof want, "wait4(9811, %s, 0, NULL) = 9811", ws[i].want);
+			snprintf(want, sizeof want,
+				 "wait4(9811, %s, 0, NULL) = 9811", ws[i].want);
 			is_str(call_of(f, NULL), want, "wait4 status");
 		}
 	} else {
@@ -645,14 +722,16 @@ static void test_fdtab(void)
 	r->args[2] = O_RDONLY;
 	r->ret = 12;
 	blob(f, 1, 0, "/etc/passwd", 11);
-	is_str(fdcall(t, f), "openat(AT_FDCWD</tmp/st>, \"/etc/passwd\", O_RDONLY) = 12</etc/passwd>",
+	is_str(fdcall(t, f),
+	       "openat(AT_FDCWD</tmp/st>, \"/etc/passwd\", O_RDONLY) = 12</etc/passwd>",
 	       "-y openat");
 	r = rec_init(f, sysnr("openat"));
 	r->args[0] = (uint64_t)(int64_t)AT_FDCWD;
 	r->args[1] = 0x1000;
 	r->ret = 13;
 	blob(f, 1, 0, "../st/./d", 9);
-	is_str(fdcall(t, f), "openat(AT_FDCWD</tmp/st>, \"../st/./d\", O_RDONLY) = 13</tmp/st/d>",
+	is_str(fdcall(t, f),
+	       "openat(AT_FDCWD</tmp/st>, \"../st/./d\", O_RDONLY) = 13</tmp/st/d>",
 	       "-y relative path joined to the cwd");
 	r = rec_init(f, sysnr("read"));
 	r->args[0] = 12;
@@ -660,7 +739,8 @@ static void test_fdtab(void)
 	r->args[2] = 10;
 	r->ret = 10;
 	blob(f, 1, SCT_BF_OUT, "root:x:0:0", 10);
-	is_str(fdcall(t, f), "read(12</etc/passwd>, \"root:x:0:0\", 10) = 10", "-y read");
+	is_str(fdcall(t, f), "read(12</etc/passwd>, \"root:x:0:0\", 10) = 10",
+	       "-y read");
 	r = rec_init(f, sysnr("close"));
 	r->args[0] = 12;
 	is_str(fdcall(t, f), "close(12</etc/passwd>) = 0", "-y close");
@@ -675,8 +755,10 @@ static void test_fdtab(void)
 		const char *line = fdcall(t, f);
 		const char *want = "pipe2([6<pipe:[?]>, 7<pipe:[?]>], ";
 		ok(strncmp(line, want, strlen(want)) == 0 &&
-		   strcmp(line + strlen(line) - 4, " = 0") == 0, "-y pipe2: %s", line);
-		is_str(sct_fdtab_get(t, 7), "pipe:[?]", "pipe2 fd in the table");
+			   strcmp(line + strlen(line) - 4, " = 0") == 0,
+		   "-y pipe2: %s", line);
+		is_str(sct_fdtab_get(t, 7), "pipe:[?]",
+		       "pipe2 fd in the table");
 	} else {
 		skip("no pipe2 in the table yet");
 	}
@@ -707,13 +789,15 @@ static void test_fdtab(void)
 		case 2:
 			r->ret = 11;
 			sct_fdtab_apply(t, ev_of(f));
-			is_str(sct_fdtab_get(t, 11), "anon_inode:[eventfd]", "eventfd2");
+			is_str(sct_fdtab_get(t, 11), "anon_inode:[eventfd]",
+			       "eventfd2");
 			break;
 		case 3:
 			r->ret = 16;
 			blob(f, 0, 0, "foo", 3);
 			sct_fdtab_apply(t, ev_of(f));
-			is_str(sct_fdtab_get(t, 16), "/memfd:foo (deleted)", "memfd_create");
+			is_str(sct_fdtab_get(t, 16), "/memfd:foo (deleted)",
+			       "memfd_create");
 			break;
 		}
 	}
@@ -726,14 +810,18 @@ static void test_fdtab(void)
 	r->args[2] = 1;
 	r->ret = 1;
 	blob(f, 1, 0, "x", 1);
-	is_str(fdcall(t, f), "write(16</memfd:foo>(deleted), \"x\", 1) = 1", "-y deleted");
+	is_str(fdcall(t, f), "write(16</memfd:foo>(deleted), \"x\", 1) = 1",
+	       "-y deleted");
 	r->args[0] = 4;
-	is_str(fdcall(t, f), "write(4</tmp/st/we\\74i\\76rd\\1\\n>, \"x\", 1) = 1", "-y escapes");
+	is_str(fdcall(t, f),
+	       "write(4</tmp/st/we\\74i\\76rd\\1\\n>, \"x\", 1) = 1",
+	       "-y escapes");
 
 	struct sct_fdtab *c = sct_fdtab_clone(t);
 	is_str(sct_fdtab_get(c, 4), "/tmp/st/we<i>rd\001\n", "clone copies");
 	sct_fdtab_set(c, 4, NULL);
-	ok(sct_fdtab_get(c, 4) == NULL && sct_fdtab_get(t, 4) != NULL, "clone is separate");
+	ok(sct_fdtab_get(c, 4) == NULL && sct_fdtab_get(t, 4) != NULL,
+	   "clone is separate");
 
 	/* exec closes close-on-exec descriptors */
 	r = rec_init(f, sysnr("openat"));
@@ -753,7 +841,8 @@ static void test_fdtab(void)
 	free(f);
 }
 
-static void add(struct sct_summary *s, int nr, int type, int flags, uint64_t dur)
+static void add(struct sct_summary *s, int nr, int type, int flags,
+		uint64_t dur)
 {
 	struct fake *f = calloc(1, sizeof *f);
 	struct sct_rec *r = rec_init(f, nr);
@@ -779,20 +868,25 @@ static void test_summary(void)
 	sct_summary_print(fp, s);
 	fclose(fp);
 	char want[2048];
-	snprintf(want, sizeof want,
-		 "%% time     seconds  usecs/call     calls    errors syscall\n"
-		 "------ ----------- ----------- --------- --------- ----------------\n"
-		 " 75.00    0.000300         150         2         1 %s\n"
-		 " 25.00    0.000100         100         1           %s\n"
-		 "  0.00    0.000000           0         1           %s\n"
-		 "  0.00    0.000000           0         1           %s\n"
-		 "------ ----------- ----------- --------- --------- ----------------\n"
-		 "100.00    0.000400          80         5         1 total\n",
-		 sct_sysent[__NR_write].name ? sct_sysent[__NR_write].name : "syscall_0x1",
-		 sct_sysent[__NR_read].name ? sct_sysent[__NR_read].name : "syscall_0",
-		 sct_sysent[__NR_close].name ? sct_sysent[__NR_close].name : "syscall_0x3",
-		 sct_sysent[__NR_exit_group].name ? sct_sysent[__NR_exit_group].name
-						  : "syscall_0xe7");
+	snprintf(
+		want, sizeof want,
+		"%% time     seconds  usecs/call     calls    errors syscall\n"
+		"------ ----------- ----------- --------- --------- ----------------\n"
+		" 75.00    0.000300         150         2         1 %s\n"
+		" 25.00    0.000100         100         1           %s\n"
+		"  0.00    0.000000           0         1           %s\n"
+		"  0.00    0.000000           0         1           %s\n"
+		"------ ----------- ----------- --------- --------- ----------------\n"
+		"100.00    0.000400          80         5         1 total\n",
+		sct_sysent[__NR_write].name ? sct_sysent[__NR_write].name
+					    : "syscall_0x1",
+		sct_sysent[__NR_read].name ? sct_sysent[__NR_read].name
+					   : "syscall_0",
+		sct_sysent[__NR_close].name ? sct_sysent[__NR_close].name
+					    : "syscall_0x3",
+		sct_sysent[__NR_exit_group].name
+			? sct_sysent[__NR_exit_group].name
+			: "syscall_0xe7");
 	is_str(buf, want, "summary table");
 	free(buf);
 	sct_summary_free(s);
@@ -824,7 +918,8 @@ static void test_sbuf(void)
 	struct sbuf b = { 0 };
 	for (int i = 0; i < 1000; i++)
 		sb_printf(&b, "%d,", i);
-	ok(b.len == strlen(b.s) && b.len == 3890, "sb_printf grows (%zu)", b.len);
+	ok(b.len == strlen(b.s) && b.len == 3890, "sb_printf grows (%zu)",
+	   b.len);
 	sb_reset(&b);
 	sb_puts(&b, "ab");
 	sb_putc(&b, 'c');
