@@ -370,11 +370,11 @@ void sct_print_xlat(struct sbuf *o, const struct sct_xlat *x,
 		if (nm) {
 			sb_puts(o, nm);
 			printed = 1;
-			rest &= ~field;
-		} else if (!fv) {
-			rest &= ~field;
+		} else if (fv) { /* 0xf followed by MAP_??? in a comment */
+			print_unknown(o, x, fv);
+			printed = 1;
 		}
-		/* else: an unknown field value stays in REST, in hex */
+		rest &= ~field;
 	} else if (v == 0) {
 		const char *nm = xlat_find(x, 0);
 		sb_puts(o, nm ? nm : "0");

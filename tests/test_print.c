@@ -241,6 +241,18 @@ static void test_xlat(void)
 	static const struct sct_xlat fl = { "x", 1, 2, fe, 0 };
 	is_str(xlat(&fl, 0), "0", "flags 0 without a 0 entry");
 	is_str(xlat(&fl, 5), "X_A|X_B", "flags");
+	static const struct sct_xlat_ent me[] = {
+		{ 0, "M_FILE" },
+		{ 1, "M_SHARED" },
+		{ 2, "M_PRIVATE" },
+		{ 0x20, "M_ANON" },
+	};
+	static const struct sct_xlat mf = { "m", 1, 4, me, 0xf };
+	is_str(xlat(&mf, 0x20), "M_FILE|M_ANON", "field value 0");
+	is_str(xlat(&mf, 0), "M_FILE", "field, all 0");
+	is_str(xlat(&mf, 0x2f), "0xf /* M_??? */|M_ANON",
+	       "unknown field value");
+	is_str(xlat(&mf, 0x1040), "M_FILE|0x1040", "field and unknown bits");
 }
 
 static void test_scalars(void)
