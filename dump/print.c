@@ -1026,22 +1026,19 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 	case SCT_K_fds: {
 		int fd[2];
 		memcpy(fd, p, sizeof fd);
-		/* printed before sct_fdtab_apply saw the call: the name
-		 * it will give them */
+		/* the names sct_fdtab_apply gives them (whether it has seen
+		 * the call yet or not) */
 		const struct sct_sysent *se = sysent_of(ev->rec);
-		const char *guess = !fds ? NULL
-				    : se && strstr(se->name, "pipe")
-					    ? "pipe:[?]"
-					    : "socket:[?]";
+		const char *name = se && strstr(se->name, "pipe")
+					   ? "pipe:[?]"
+					   : "socket:[?]";
 		sb_putc(o, '[');
 		for (int k = 0; k < 2; k++) {
 			if (k)
 				sb_puts(o, ", ");
-			const char *path = fds ? sct_fdtab_get(fds, fd[k])
-					       : NULL;
 			sb_printf(o, "%d", fd[k]);
-			if (path || guess)
-				print_fd_path(o, path ? path : guess, po);
+			if (fds)
+				print_fd_path(o, name, po);
 		}
 		sb_putc(o, ']');
 		break;
