@@ -89,6 +89,14 @@ void sct_print_arg(struct sbuf *o, const struct sct_ev *ev, int i,
 		   const struct sct_popts *po, const struct sct_fdtab *fds);
 /* " = 3", " = -1 ENOENT (No such file or directory)", " = ?", " = 0x7f..." */
 void sct_print_ret(struct sbuf *o, const struct sct_ev *ev);
+/* sct_print_ret plus, with FDS (the table after sct_fdtab_apply), -y on a
+ * returned fd: " = 3</etc/passwd>" */
+void sct_print_ret_fds(struct sbuf *o, const struct sct_ev *ev,
+		       const struct sct_fdtab *fds);
+/* Argument I printed as kind D, whatever the table says (tests). */
+void sct_print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
+		    const struct sct_argdesc *d, const struct sct_popts *po,
+		    const struct sct_fdtab *fds);
 /* Quoted, escaped string as strace prints it; TRUNC appends "...". */
 void sct_print_str(struct sbuf *o, const unsigned char *s, size_t n, int trunc,
 		   const struct sct_popts *po);

@@ -27,7 +27,7 @@ struct printer {
 	struct item *items;
 	size_t n, cap;
 	uint64_t seq;
-	struct proc *procs;
+	struct proc **procs;   /* stable pointers: callers keep them */
 	size_t nprocs;
 	int first_tid, multi;  /* [pid N] prefixes once a second tid shows */
 	uint64_t last_ts;
@@ -59,16 +59,17 @@ struct printer *printer_new(struct opts *o)
 static struct proc *proc_get(struct printer *p, int pid, int ppid)
 {
 	for (size_t i = 0; i < p->nprocs; i++)
-		if (p->procs[i].pid == pid)
-			return &p->procs[i];
+		if (p->procs[i]->pid == pid)
+			return p->procs[i];
 	struct proc *parent = NULL;
 	for (size_t i = 0; i < p->nprocs; i++)
-		if (p->procs[i].pid == ppid)
-			parent = &p->procs[i];
+		if (p->procs[i]->pid == ppid)
+			parent = p->procs[i];
 	struct sct_fdtab *fds = parent ? sct_fdtab_clone(parent->fds)
 				       : sct_fdtab_new();
 	p->procs = xrealloc(p->procs, (p->nprocs + 1) * sizeof *p->procs);
-	struct proc *np = &p->procs[p->nprocs++];
+	struct proc *np = xrealloc(NULL, sizeof *np);
+	p->procs[p->nprocs++] = np;
 	np->pid = pid;
 	np->fds = fds;
 	np->exec_seen = 0;
@@ -306,24 +307,29 @@ static void show_syscall(struct printer *p, const struct sct_ev *ev,
 			 struct proc *pr)
 {
 	const struct sct_rec *r = ev->rec;
+	const struct sct_fdtab *fds = p->o->po.decode_fds ? pr->fds : NULL;
 	if (p->sum)
 		sct_summary_add(p->sum, ev);
-	if (p->o->po.decode_fds)
+	if (p->o->summary == 1 || !wanted(p->o, r)) {
 		sct_fdtab_apply(pr->fds, ev);
-	if (p->o->summary == 1 || !wanted(p->o, r))
 		return;
+	}
 	if (p->o->json) {
 		json_syscall(p, ev, pr);
+		sct_fdtab_apply(pr->fds, ev);
 		emit(p);
 		return;
 	}
 	struct sbuf *b = &p->line;
 	put_prefix(p, ev->hdr, r);
-	sct_print_call(b, ev, &p->o->po, p->o->po.decode_fds ? pr->fds : NULL);
+	sct_print_call(b, ev, &p->o->po, fds);
+	sct_fdtab_apply(pr->fds, ev);
+	while (b->len < 39) /* strace aligns results */
+		sb_putc(b, ' ');
 	if ((r->flags & SCT_RF_NORETURN) && is_exec(r))
 		sb_puts(b, " = 0"); /* a failure would have been merged */
 	else
-		sct_print_ret(b, ev);
+		sct_print_ret_fds(b, ev, fds);
 	if (p->o->show_time && !(r->flags & SCT_RF_NORETURN))
 		sb_printf(b, " <%llu.%06llu>", (unsigned long long)(r->dur / 1000000000u),
 			  (unsigned long long)(r->dur % 1000000000u / 1000u));
@@ -482,8 +488,10 @@ void printer_free(struct printer *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nprocs; i++)
-		sct_fdtab_free(p->procs[i].fds);
+	for (size_t i = 0; i < p->nprocs; i++) {
+		sct_fdtab_free(p->procs[i]->fds);
+		free(p->procs[i]);
+	}
 	free(p->procs);
 	free(p->items);
 	sb_free(&p->line);

@@ -152,7 +152,8 @@ static int find_lib(char *out, size_t n)
 					   "../lib/libsctrace.so",
 					   "../lib/x86_64-linux-gnu/libsctrace.so" };
 	for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-		snprintf(out, n, "%s/%s", self, rel[i]);
+		if (snprintf(out, n, "%s/%s", self, rel[i]) >= (int)n)
+			continue;
 		if (access(out, R_OK) == 0) {
 			char *real = realpath(out, NULL);
 			if (real) {

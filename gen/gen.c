@@ -322,7 +322,7 @@ static void write_xlat(const char *dir)
 
 	FILE *c = out_open(dir, "xlat.c");
 	char line[1024];
-	fprintf(c, "#define _GNU_SOURCE\n");
+	fprintf(c, "#ifndef _GNU_SOURCE\n#define _GNU_SOURCE\n#endif\n");
 	/* includes first, all files */
 	for (int i = 0; i < nxlat; i++) {
 		FILE *in = fopen(xlatfile[i], "r");
@@ -475,9 +475,13 @@ static void write_wrapper(FILE *c, const struct fndef *f)
 		d->name, f->name, d->name, d->nargs, pass);
 	if (noreturn)
 		fprintf(c, "\tsct_entry(&c);\n");
-	fprintf(c, "\tlong r = real(%s);\n"
+	/* int-returning functions leave the upper half of rax undefined */
+	int narrow = d->ret == SCT_R_int || d->ret == SCT_R_fd ||
+		     d->ret == SCT_R_pid || d->ret == SCT_R_errret ||
+		     d->ret == SCT_R_exec || d->ret == SCT_R_void;
+	fprintf(c, "\tlong r = %sreal(%s);\n"
 		   "\treturn sct_end(&c, r, %s);\n}\n",
-		pass, err_test(d->ret));
+		narrow ? "(int)" : "", pass, err_test(d->ret));
 }
 
 static void write_wrappers(const char *dir)

@@ -570,6 +570,8 @@ SCT_SIGSAFE void sct_entry(struct sct_call *c)
 		t->w.hdr->exit_status = (int32_t)c->args[0];
 		if (c->nr == __NR_exit_group)
 			exit_status = (int)c->args[0];
+		__atomic_store_n(&t->w.hdr->state, SCT_STATE_EXITED,
+				 __ATOMIC_RELEASE);
 	}
 	t->guard--;
 	errno = e;
