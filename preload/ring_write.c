@@ -1,1 +1,265 @@
-/* placeholder */
+/* Ring writer: the owning thread's side of include/sctrace/ring.h.
+ *
+ * Async-signal-safe and libc-free: no calls at all, only __atomic builtins
+ * and plain loads/stores (no loops that the compiler could turn into
+ * memset/memcpy calls).  Single writer per ring: the owning thread; the
+ * preload core guarantees no nesting (a signal handler that interrupts a
+ * record is counted in lost_reentrant and never reaches this file).
+ *
+ * Positions: head, tail and consumed are byte counts that only grow; the
+ * byte at position p lives at data[p & mask].  Invariants kept here:
+ *
+ *   tail <= head,  head - tail <= data_size,
+ *   [tail, head) is a sequence of intact records (PADs included), each
+ *   8-byte aligned and never crossing the end of the data area.
+ *
+ * A PAD record is just the first 8 bytes of struct sct_rec (len, type=0,
+ * nr): it says "skip LEN bytes to the end of the data area".  Since records
+ * and the data area are 8-byte multiples, the tail left before the end is
+ * always >= 8 when it is not 0, so a PAD header always fits.
+ *
+ * Space.  A record of LEN bytes starting at head needs PAD bytes first when
+ * it does not fit before the end of the data area (PAD = bytes to the end,
+ * PAD < LEN), so its end is E = head + PAD + LEN; it fits when
+ * E - tail <= data_size.  When it does not fit, tail must move to at least
+ * E - data_size, and only ever over whole records:
+ *
+ *   drop mode (default): the writer never overwrites a byte in
+ *     [consumed, head), i.e. anything a live reader has not consumed yet.
+ *     tail is advanced lazily, record by record, only over records that end
+ *     at or before min(consumed, head), and only as far as the new record
+ *     needs: consumed records stay in the ring as history for a later
+ *     `sctrace dump`.  With no live reader consumed stays 0 (<= tail), so a
+ *     full ring keeps its oldest records and drops new ones.  A record that
+ *     cannot get room is dropped: hdr->lost++, reserve returns NULL, and
+ *     nothing is written (no PAD either).
+ *
+ *   overwrite mode (flight recorder): consumed is ignored for room; tail
+ *     advances over the oldest records until the new one fits.  Each non-PAD
+ *     record dropped that a live reader had not consumed yet (its position
+ *     >= consumed; with no live reader consumed is 0, so every one) counts
+ *     in hdr->overwritten.  Records a reader loses while racing the writer
+ *     are therefore already in hdr->overwritten.
+ *
+ *   Either mode: LEN > data_size / 2 is refused (hdr->lost++).  This bound
+ *   (PAD < LEN) guarantees that any accepted record fits an empty ring, so
+ *   overwrite mode always succeeds and nothing overflows.
+ *
+ * A corrupted ring (the traced program scribbling over its own mapping)
+ * cannot make the writer run wild: a record met while advancing tail whose
+ * header is not self-consistent resets tail to head (the ring is emptied).
+ */
+#include "sct.h"
+
+#define RING_MIN_DATA 256u /* smallest usable data area: 2 x struct sct_rec */
+
+static inline void bump(uint64_t *p)
+{
+	/* single writer: a relaxed load+store, no locked RMW; readers only
+	 * display these counters */
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+}
+
+static inline uint64_t ring_size(const struct sct_wring *w)
+{
+	return w->mask + 1;
+}
+
+/* The 8-byte record header at position POS: len in the low half, type in
+ * bits 32..47 (little endian struct sct_rec). */
+static inline uint64_t rec_word(const struct sct_wring *w, uint64_t pos)
+{
+	return __atomic_load_n((const uint64_t *)(w->data + (pos & w->mask)),
+			       __ATOMIC_RELAXED);
+}
+
+/* Publish a new tail.  Release store: pairs with the reader's acquire
+ * fence + load of tail in sct_rring_next() after it copied a record (and
+ * with its acquire load of tail in sct_rring_open()).  The release fence
+ * after it keeps the bytes we are about to overwrite from being written
+ * before the new tail is visible: a reader that copied any overwritten byte
+ * then sees tail > its position and discards the copy (seqlock). */
+static inline void publish_tail(struct sct_wring *w, uint64_t t)
+{
+	w->tail = t;
+	__atomic_store_n(&w->hdr->tail, t, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/* Move tail to at least NEED (record by record) so a record ending at
+ * NEED + data_size fits.  Returns 0 when drop mode cannot free enough. */
+static SCT_SIGSAFE int make_room(struct sct_wring *w, uint64_t need)
+{
+	struct sct_ring_hdr *h = w->hdr;
+	const uint64_t size = ring_size(w);
+	const uint64_t head = w->head;
+	uint64_t t = w->tail;
+	/* Acquire: pairs with the live reader's release store of consumed in
+	 * sct_rring_next()/sct_rring_open(): the reader finished copying every
+	 * byte before consumed, so we may overwrite them. */
+	uint64_t consumed = __atomic_load_n(&h->consumed, __ATOMIC_ACQUIRE);
+	uint64_t limit = head;
+	uint64_t dropped = 0;
+
+	if (!w->overwrite) {
+		limit = consumed < head ? consumed : head;
+		if (limit <= t) /* nothing consumed past tail: full */
+			return 0;
+	}
+	while (t < need) {
+		uint64_t word = rec_word(w, t);
+		uint64_t len = (uint32_t)word;
+		unsigned type = (unsigned)(word >> 32) & 0xffff;
+		uint64_t room = size - (t & w->mask);
+		if (len < 8 || len % 8 || len > room || len > head - t ||
+		    (type == SCT_REC_PAD ? len != room
+					 : len < sizeof(struct sct_rec))) {
+			t = head; /* corrupted: forget everything */
+			break;
+		}
+		if (t + len > limit)
+			return 0; /* drop mode: next record not consumed yet */
+		if (type != SCT_REC_PAD && t >= consumed)
+			dropped++;
+		t += len;
+	}
+	if (w->overwrite && dropped)
+		__atomic_store_n(&h->overwritten,
+				 __atomic_load_n(&h->overwritten,
+						 __ATOMIC_RELAXED) + dropped,
+				 __ATOMIC_RELAXED);
+	publish_tail(w, t);
+	return 1;
+}
+
+/* signal-safe.  Room for a record of LEN bytes (rounded up to 8, at least
+ * sizeof(struct sct_rec)) at w->head, after a PAD when it would cross the
+ * end of the data area.  Returns NULL when the record is dropped (counted in
+ * hdr->lost).  Sets hdr->wip to the record's position: until the matching
+ * sct_ring_commit() the record is "in progress", and a reader that finds
+ * the writer dead with wip set reports a torn record there. */
+SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
+{
+	struct sct_ring_hdr *h = w->hdr;
+	if (!w->data) {
+		if (h)
+			bump(&h->lost);
+		return 0;
+	}
+	const uint64_t size = ring_size(w);
+	uint64_t n = SCT_ALIGN((uint64_t)len);
+	if (n < sizeof(struct sct_rec))
+		n = sizeof(struct sct_rec);
+	if (n > size / 2) {
+		bump(&h->lost);
+		return 0;
+	}
+	uint64_t head = w->head;
+	uint64_t to_end = size - (head & w->mask);
+	uint64_t pad = to_end < n ? to_end : 0;
+	uint64_t end = head + pad + n;
+	if (end - w->tail > size && !make_room(w, end - size)) {
+		bump(&h->lost);
+		return 0;
+	}
+	/* hdr->wip: a plain (relaxed) store; only read by a reader after the
+	 * writer died, when every store of ours is final. */
+	__atomic_store_n(&h->wip, head, __ATOMIC_RELAXED);
+	if (pad) {
+		/* PAD header: len = bytes to the end, type = SCT_REC_PAD (0) */
+		__atomic_store_n((uint64_t *)(w->data + (head & w->mask)),
+				 pad | ((uint64_t)SCT_REC_PAD << 32),
+				 __ATOMIC_RELAXED);
+		head += pad;
+		w->head = head;
+		/* Release: publishes the PAD as a complete record; pairs with
+		 * the reader's acquire load of head in sct_rring_next(). */
+		__atomic_store_n(&h->head, head, __ATOMIC_RELEASE);
+		__atomic_store_n(&h->wip, head, __ATOMIC_RELAXED);
+	}
+	return (struct sct_rec *)(w->data + (head & w->mask));
+}
+
+/* signal-safe.  Publish the record R returned by the last
+ * sct_ring_reserve(), trimmed to LEN bytes (LEN <= the reserved length;
+ * rounded up to 8).  Sets R->len itself: the caller fills every other field.
+ * A pointer that is not the pending reservation is ignored. */
+SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
+				 uint32_t len)
+{
+	if (!w->data || (unsigned char *)r != w->data + (w->head & w->mask))
+		return;
+	struct sct_ring_hdr *h = w->hdr;
+	const uint64_t size = ring_size(w);
+	const uint64_t pos = w->head;
+	uint64_t n = SCT_ALIGN((uint64_t)len);
+	/* Keep the ring well formed even if the caller overstates LEN: never
+	 * past the end of the data area, never over tail.  reserve() made sure
+	 * sizeof(struct sct_rec) fits within both bounds. */
+	if (n < sizeof(struct sct_rec))
+		n = sizeof(struct sct_rec);
+	if (n > size - (pos & w->mask))
+		n = size - (pos & w->mask);
+	if (pos + n - w->tail > size)
+		n = w->tail + size - pos;
+	__atomic_store_n(&r->len, (uint32_t)n, __ATOMIC_RELAXED);
+	w->head = pos + n;
+	bump(&h->records);
+	/* Release: every byte of the record (the caller's plain stores and
+	 * r->len) is visible before the new head; pairs with the reader's
+	 * acquire load of head in sct_rring_next(). */
+	__atomic_store_n(&h->head, w->head, __ATOMIC_RELEASE);
+	/* After head: a writer dying between the two stores leaves
+	 * wip < head, which the reader treats as committed (not torn). */
+	__atomic_store_n(&h->wip, SCT_NO_WIP, __ATOMIC_RELAXED);
+}
+
+/* signal-safe.  Set up W over the ring mapped at MAP, TOTAL bytes long
+ * (SCT_HDR_SIZE header page + data area).
+ *
+ * Division of labour with the caller (preload/core.c): the caller owns the
+ * identity fields (pid, tid, ppid, str_max, trap_mode, mono_start,
+ * real_offset, seq, comm, exe) and fills them, before or after this call
+ * but before the ring file is published under its final name.  This
+ * function sets everything else: version, hdr_size = SCT_HDR_SIZE,
+ * data_size = TOTAL - SCT_HDR_SIZE, flags (SCT_RING_OVERWRITE when
+ * OVERWRITE), head = tail = consumed = 0, wip = SCT_NO_WIP, the counters
+ * (records, lost, lost_reentrant, overwritten) = 0, state =
+ * SCT_STATE_LIVE, exit_status = -1, and magic last (release).
+ *
+ * TOTAL - SCT_HDR_SIZE must be a power of two >= 256.  Otherwise the ring is
+ * marked unusable: data_size = 0 (readers reject the file) and every
+ * reserve counts a lost record. */
+SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
+			       int overwrite)
+{
+	struct sct_ring_hdr *h = (struct sct_ring_hdr *)map;
+	uint64_t size = total > SCT_HDR_SIZE ? total - SCT_HDR_SIZE : 0;
+	if (size < RING_MIN_DATA || (size & (size - 1)))
+		size = 0;
+	w->hdr = h;
+	w->data = size ? (unsigned char *)map + SCT_HDR_SIZE : 0;
+	w->mask = size ? size - 1 : 0;
+	w->head = 0;
+	w->tail = 0;
+	w->overwrite = overwrite != 0;
+
+	h->version = SCT_RING_VERSION;
+	h->hdr_size = SCT_HDR_SIZE;
+	h->data_size = size;
+	h->flags = overwrite ? SCT_RING_OVERWRITE : 0;
+	h->head = 0;
+	h->tail = 0;
+	h->wip = SCT_NO_WIP;
+	h->records = 0;
+	h->lost = 0;
+	h->lost_reentrant = 0;
+	h->overwritten = 0;
+	h->state = SCT_STATE_LIVE;
+	h->exit_status = -1;
+	h->consumed = 0;
+	/* Release: a reader that sees the magic (its header validation) sees
+	 * the fields above. */
+	__atomic_store_n(&h->magic, SCT_RING_MAGIC, __ATOMIC_RELEASE);
+}
