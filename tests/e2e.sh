@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# End-to-end: real programs under the preload, compared with what they say
+# they did, with strace, and with their untraced behaviour.  TAP output.
+set -u
+BUILD=${BUILD:-build}
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "1..0 # SKIP no build directory"; exit 77; }
+S=$BUILD/sctrace LIB=$BUILD/libsctrace.so P=$BUILD/tests
+T=$(mktemp -d /tmp/sctrace-e2e.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0 failed=0
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
+check() { local name=$1; shift; "$@" >/dev/null 2>&1; ok $? "$name"; }
+# strace's alignment padding before " = " differs with prefixes: drop it
+norm() { sed -E 's/ +(= )/ \1/; s/^\[pid +[0-9]+\] //'; }
+
+
+# 1. exact lines for calls the program made itself
+"$S" -o "$T/trace" -e trace=openat,write,close,unlink,getpid -- "$P/expect" "$T/expected" "$T/created" 
+ok $? "expect: runs under sctrace"
+grep -v '^+++\|^execve' "$T/trace" | norm > "$T/got"
+diff -u "$T/expected" "$T/got" > "$T/diff"; r=$?
+ok $r "expect: trace equals what the program did"
+[ $r = 0 ] || sed 's/^/# /' "$T/diff"
+
+# 2. errno and signal mask
+SCTRACE_DIR=$T/r2 LD_PRELOAD=$LIB "$P/errno" > "$T/errno.out" 2>&1
+ok $? "errno: preserved under the preload"
+grep -q '^not ok' "$T/errno.out"; [ $? = 1 ]; ok $? "errno: every sub-check passed"
+grep '^not ok' "$T/errno.out" | sed 's/^/# /'
+
+# 3. threads: every call of every thread, each thread its own ring
+"$S" -o "$T/thr" -e trace=getppid -- "$P/loop" 500 4
+ok $? "threads: run"
+[ "$(grep -c 'getppid()' "$T/thr")" = 2000 ]; ok $? "threads: 4 x 500 getppid recorded ($(grep -c 'getppid()' "$T/thr"))"
+[ "$(grep -o '^\[pid *[0-9]*\] getppid' "$T/thr" | sort -u | wc -l)" = 4 ]; ok $? "threads: 4 distinct tids"
+
+# 4. fork + exec + exit status
+"$S" -o "$T/fe" -- sh -c '/bin/true; /bin/sh -c "exit 5"; exit 3'
+ok $([ $? = 3 ]; echo $?) "fork+exec: sctrace exits with the command's status"
+grep -q 'execve("/bin/true", \["/bin/true"\]' "$T/fe"; ok $? "fork+exec: exec of the child shown"
+grep -q 'exit_group(5)' "$T/fe"; ok $? "fork+exec: grandchild exit_group(5) shown"
+grep -q '+++ exited with 3 +++' "$T/fe"; ok $? "fork+exec: main exit status line"
+python3 -c 'import os
+pid=os.fork()
+if pid==0: os.execv("/bin/true",["true"])
+os.waitpid(pid,0)' >/dev/null 2>&1 && {
+  "$S" -o "$T/py" -e trace=execve,clone -- python3 -c 'import os
+pid=os.fork()
+if pid==0: os.execv("/bin/true",["true"])
+os.waitpid(pid,0)'
+  grep -q 'clone(' "$T/py" && grep -q 'execve("/bin/true", \["true"\]' "$T/py"; ok $? "fork+exec: python fork() and execv seen"
+}
+
+# 5. environment cleared before exec: still traced
+"$S" -o "$T/env" -e trace=getppid -- env -i "$P/loop" 3
+[ "$(grep -c 'getppid()' "$T/env")" = 3 ]; ok $? "exec with an empty environment stays traced"
+
+# 6. crash mid-run: kill -9, then post-mortem dump
+mkdir -p "$T/crash"
+SCTRACE_DIR=$T/crash LD_PRELOAD=$LIB "$P/loop" 0 & pid=$!
+sleep 0.3; kill -9 $pid; wait $pid 2>/dev/null
+"$S" dump "$T/crash" > "$T/crash.out" 2>&1; ok $? "crash: dump after kill -9 succeeds"
+[ "$(grep -c 'getppid()' "$T/crash.out")" -gt 100 ]; ok $? "crash: records before the kill recovered"
+"$S" ls "$T/crash" | grep -q dead; ok $? "crash: ls shows the process dead"
+
+# 7. ring full: records + lost == calls, exactly
+mkdir -p "$T/full"
+SCTRACE_DIR=$T/full SCTRACE_RING_SIZE=16K LD_PRELOAD=$LIB "$P/loop" 5000
+"$S" dump --json "$T/full" > "$T/full.json"
+# 5000 calls + the START and EXIT events
+got=$(grep -c -e '"type":"syscall"' -e '"type":"exec"' -e '"type":"exit"' "$T/full.json")
+lost=$(grep '"type":"lost"' "$T/full.json" | sed 's/.*"count":\([0-9]*\).*/\1/' | paste -sd+ | bc)
+[ "$((got + ${lost:-0}))" = 5002 ] && [ "${lost:-0}" -gt 0 ]; ok $? "ring full: $got recorded + ${lost:-0} lost = 5000 calls + 2 events"
+
+# 8. flight recorder keeps the newest
+mkdir -p "$T/ow"
+SCTRACE_DIR=$T/ow SCTRACE_MODE=overwrite SCTRACE_RING_SIZE=16K LD_PRELOAD=$LIB "$P/loop" 5000
+"$S" dump "$T/ow" > "$T/ow.out"
+grep -q 'exited with 0' "$T/ow.out" && grep -q 'overwritten' "$T/ow.out"; ok $? "overwrite: newest records kept, overwritten counted"
+
+# 9. bad options: exit 2, a clear message, nothing run
+for args in "-s abc -- true" "--bogus -- true" "" "-e trace=nosuchcall -- true" "-e status=weird -- true"; do
+  out=$("$S" $args 2>&1 >/dev/null); rc=$?
+  [ $rc = 2 ] && [ "$(printf '%s\n' "$out" | head -1 | grep -c '^sctrace: ')" = 1 ]; ok $? "bad options '$args': exit 2 and one error line"
+done
+
+# 10. unusable ring directory: the program runs, unchanged, one message
+out=$(SCTRACE_DIR=/nonexistent/dir LD_PRELOAD=$LIB /bin/echo hello 2>"$T/err1"); rc=$?
+[ $rc = 0 ] && [ "$out" = hello ] && [ "$(wc -l < "$T/err1")" -le 2 ] && grep -q 'sctrace: ' "$T/err1"; ok $? "missing ring dir: program still runs, clear error"
+out=$(SCTRACE_DIR=/proc/self LD_PRELOAD=$LIB /bin/echo hello 2>"$T/err2"); rc=$?
+[ $rc = 0 ] && [ "$out" = hello ]; ok $? "read-only ring dir: program still runs"
+
+# 11. the same calls as strace sees, for a program calling libc directly
+if command -v strace >/dev/null; then
+  strace -f -o "$T/st" -e trace=getppid,openat,close,unlink "$P/expect" "$T/e2" "$T/c2"
+  "$S" -o "$T/sc" -e trace=getppid,openat,close,unlink -- "$P/expect" "$T/e3" "$T/c2"
+  strace -f -o "$T/st2" -e trace=getppid "$P/loop" 300 2
+  "$S" -o "$T/sc2" -e trace=getppid -- "$P/loop" 300 2
+  a=$(grep -c "getppid(" "$T/st2"); b=$(grep -c 'getppid()' "$T/sc2")
+  [ "$a" = "$b" ]; ok $? "vs strace: getppid count $b (strace $a)"
+  a=$(grep -c -e '/nonexistent/sctrace' -e '"/dev/null"' -e "$T/c2" "$T/st"); b=$(grep -c -e '/nonexistent/sctrace' -e '"/dev/null"' -e "$T/c2" "$T/sc")
+  [ "$a" = "$b" ]; ok $? "vs strace: path calls $b (strace $a)"
+else
+  n=$((n+1)); echo "ok $n # SKIP strace not installed"
+fi
+
+echo "1..$n"
+exit $((failed > 0))
