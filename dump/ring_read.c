@@ -200,7 +200,7 @@ void sct_rring_close(struct sct_rring *r)
 {
 	if (!r)
 		return;
-	munmap(r->hdr, (size_t)r->hdr->hdr_size + r->size);
+	munmap(r->hdr, (size_t)SCT_HDR_SIZE + r->size); /* validated at open */
 	free(r->copy);
 	free(r->path);
 	free(r);
