@@ -96,8 +96,8 @@ struct sct_rring *sct_rring_open(const char *path, int live, char *err,
 		err[0] = 0;
 	if (live) {
 		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0 && (errno == EACCES || errno == EROFS ||
-			       errno == EPERM))
+		if (fd < 0 &&
+		    (errno == EACCES || errno == EROFS || errno == EPERM))
 			live = 0; /* still readable: no consumed updates */
 	}
 	if (fd < 0)
@@ -111,14 +111,14 @@ struct sct_rring *sct_rring_open(const char *path, int live, char *err,
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not an sctrace ring (not a regular file)",
-			 path);
+		snprintf(err, errlen,
+			 "%s: not an sctrace ring (not a regular file)", path);
 		goto fail;
 	}
 	if ((uint64_t)st.st_size < sizeof h) {
 		snprintf(err, errlen,
-			 "%s: not an sctrace ring (%lld bytes: too short)", path,
-			 (long long)st.st_size);
+			 "%s: not an sctrace ring (%lld bytes: too short)",
+			 path, (long long)st.st_size);
 		goto fail;
 	}
 	ssize_t got = pread(fd, &h, sizeof h, 0);
@@ -133,30 +133,34 @@ struct sct_rring *sct_rring_open(const char *path, int live, char *err,
 		goto fail;
 	}
 	if (h.version != SCT_RING_VERSION) {
-		snprintf(err, errlen,
-			 "%s: unsupported ring version %u (this sctrace reads version %u)",
-			 path, h.version, SCT_RING_VERSION);
+		snprintf(
+			err, errlen,
+			"%s: unsupported ring version %u (this sctrace reads version %u)",
+			path, h.version, SCT_RING_VERSION);
 		goto fail;
 	}
 	if (h.hdr_size != SCT_HDR_SIZE) {
-		snprintf(err, errlen,
-			 "%s: corrupt ring header (header size %u, expected %u)",
-			 path, h.hdr_size, SCT_HDR_SIZE);
+		snprintf(
+			err, errlen,
+			"%s: corrupt ring header (header size %u, expected %u)",
+			path, h.hdr_size, SCT_HDR_SIZE);
 		goto fail;
 	}
 	if (h.data_size < RING_MIN_DATA || (h.data_size & (h.data_size - 1)) ||
 	    h.data_size > ((uint64_t)1 << 40)) {
-		snprintf(err, errlen,
-			 "%s: corrupt ring header (data size %llu is not a power of two >= %u)",
-			 path, (unsigned long long)h.data_size, RING_MIN_DATA);
+		snprintf(
+			err, errlen,
+			"%s: corrupt ring header (data size %llu is not a power of two >= %u)",
+			path, (unsigned long long)h.data_size, RING_MIN_DATA);
 		goto fail;
 	}
 	total = (uint64_t)h.hdr_size + h.data_size;
 	if ((uint64_t)st.st_size != total) {
-		snprintf(err, errlen,
-			 "%s: corrupt ring (file has %llu bytes, header says %llu)",
-			 path, (unsigned long long)st.st_size,
-			 (unsigned long long)total);
+		snprintf(
+			err, errlen,
+			"%s: corrupt ring (file has %llu bytes, header says %llu)",
+			path, (unsigned long long)st.st_size,
+			(unsigned long long)total);
 		goto fail;
 	}
 	map = mmap(NULL, total, PROT_READ, MAP_SHARED, fd, 0);
@@ -325,7 +329,8 @@ void sct_ev_init(struct sct_ev *ev, const struct sct_ring_hdr *hdr,
 	for (unsigned i = 0; i < rec->nblobs; i++) {
 		if ((size_t)(end - p) < sizeof(struct sct_blob))
 			break;
-		const struct sct_blob *b = (const struct sct_blob *)(const void *)p;
+		const struct sct_blob *b =
+			(const struct sct_blob *)(const void *)p;
 		uint64_t step = SCT_ALIGN(sizeof *b + (uint64_t)b->len);
 		if (step > (uint64_t)(end - p))
 			break; /* overruns the record: stop */

@@ -127,7 +127,8 @@ static SCT_SIGSAFE int make_room(struct sct_wring *w, uint64_t need)
 	if (w->overwrite && dropped)
 		__atomic_store_n(&h->overwritten,
 				 __atomic_load_n(&h->overwritten,
-						 __ATOMIC_RELAXED) + dropped,
+						 __ATOMIC_RELAXED) +
+					 dropped,
 				 __ATOMIC_RELAXED);
 	publish_tail(w, t);
 	return 1;

@@ -113,8 +113,8 @@ static inline int is_str(const char *got, const char *want, const char *name)
 		diag("  Failed test '%s'", name ? name : "");
 		diag("         got: %s%s%s", got ? "'" : "", got ? got : "NULL",
 		     got ? "'" : "");
-		diag("        want: %s%s%s", want ? "'" : "", want ? want : "NULL",
-		     want ? "'" : "");
+		diag("        want: %s%s%s", want ? "'" : "",
+		     want ? want : "NULL", want ? "'" : "");
 	}
 	return r;
 }
@@ -135,8 +135,8 @@ static inline __attribute__((noreturn)) void skip_all(const char *reason)
 	exit(77);
 }
 
-static inline TAP_PRINTF(1, 2) __attribute__((noreturn)) void
-bail_out(const char *fmt, ...)
+static inline TAP_PRINTF(1, 2)
+	__attribute__((noreturn)) void bail_out(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("Bail out! ", stdout);

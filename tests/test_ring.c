@@ -54,8 +54,8 @@ static void tring_new(struct tring *t, uint64_t data_size, int overwrite)
 	int fd = create(t->path, &fp);
 	if (ftruncate(fd, (off_t)t->total) < 0)
 		bail_out("%s: %s", t->path, strerror(errno));
-	t->map = mmap(NULL, t->total, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		      0);
+	t->map =
+		mmap(NULL, t->total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	fclose(fp);
 	if (t->map == MAP_FAILED)
 		bail_out("mmap: %s", strerror(errno));
@@ -263,7 +263,8 @@ static void test_roundtrip(void)
 	ok(put(w, 8, 104), "written after the reader caught up");
 	got = sct_rring_next(rr);
 	ok(got && got->args[0] == 8, "reader sees the new record");
-	ok(rr->torn_at == SCT_NO_WIP && rr->overrun == 0, "no torn, no overrun");
+	ok(rr->torn_at == SCT_NO_WIP && rr->overrun == 0,
+	   "no torn, no overrun");
 	sct_rring_close(rr);
 
 	/* sct_ev_init bounds: a blob overrunning the record stops the walk */
@@ -311,7 +312,8 @@ static void test_pad(void)
 	is_int((intmax_t)w->head, 3896, "head 200 bytes before the end");
 	is_int(drain(rr, 0, NULL), (long)seq, "live reader consumed all");
 	struct sct_rec *r = sct_ring_reserve(w, 304);
-	ok((unsigned char *)r == w->data, "record that does not fit starts at 0");
+	ok((unsigned char *)r == w->data,
+	   "record that does not fit starts at 0");
 	uint32_t padlen;
 	uint16_t padtype;
 	memcpy(&padlen, w->data + 3896, 4);
@@ -392,7 +394,8 @@ static void test_live(void)
 	for (int i = 0; i < 32; i++)
 		put(w, (uint64_t)i, 128);
 	struct sct_rring *rr = ropen(&t, 1);
-	is_int((intmax_t)w->hdr->consumed, 0, "live open claims consumed = tail");
+	is_int((intmax_t)w->hdr->consumed, 0,
+	       "live open claims consumed = tail");
 	for (int i = 0; i < 20; i++)
 		sct_rring_next(rr);
 	is_int((intmax_t)w->hdr->consumed, 20 * 128,
@@ -408,7 +411,8 @@ static void test_live(void)
 	/* a dump now shows the most history: 5..36, consumed ones included */
 	struct sct_rring *d = ropen(&t, 0);
 	uint64_t last = 0;
-	is_int(drain(d, 5, &last), 32, "dump: 32 records from #5 (history kept)");
+	is_int(drain(d, 5, &last), 32,
+	       "dump: 32 records from #5 (history kept)");
 	is_int((intmax_t)last, 36, "dump: up to the newest");
 	sct_rring_close(d);
 
@@ -456,7 +460,8 @@ static void test_overwrite(void)
 		k = drain(d, first + 1, &last);
 		k = k < 0 ? k : k + 1;
 	}
-	ok(k > 0 && last == 4999, "overwrite+PAD: %ld newest records intact", k);
+	ok(k > 0 && last == 4999, "overwrite+PAD: %ld newest records intact",
+	   k);
 	is_int((intmax_t)w->hdr->overwritten, (intmax_t)first,
 	       "overwrite+PAD: overwritten = records before the oldest kept");
 	sct_rring_close(d);
@@ -565,7 +570,8 @@ static void test_race(void)
 	note("overwrite race: %llu read, %llu overwritten, %llu overruns",
 	     (unsigned long long)x.read, (unsigned long long)h->overwritten,
 	     (unsigned long long)x.overrun);
-	is_int((intmax_t)x.bad, 0, "race/overwrite: no corrupted record returned");
+	is_int((intmax_t)x.bad, 0,
+	       "race/overwrite: no corrupted record returned");
 	is_int((intmax_t)x.backwards, 0, "race/overwrite: sequence only grows");
 	ok(x.read > 0 && x.read + x.gaps == x.n,
 	   "race/overwrite: read + skipped = written");
@@ -731,7 +737,8 @@ static void test_open_errors(void)
 
 	ok(sct_rring_open(path, 0, err, sizeof err) == NULL,
 	   "zeroed file refused");
-	snprintf(want, sizeof want, "%s: not an sctrace ring (bad magic)", path);
+	snprintf(want, sizeof want, "%s: not an sctrace ring (bad magic)",
+		 path);
 	is_str(err, want, "bad magic message");
 
 	struct sct_ring_hdr h;
@@ -779,14 +786,16 @@ static void test_open_errors(void)
 
 	if (ftruncate(fd, 100) < 0)
 		bail_out("ftruncate");
-	ok(!sct_rring_open(path, 0, err, sizeof err) && strstr(err, "too short"),
+	ok(!sct_rring_open(path, 0, err, sizeof err) &&
+		   strstr(err, "too short"),
 	   "short file: %s", err);
 	fclose(fp);
 	unlink(path);
 
 	snprintf(path, sizeof path, "%s/missing.ring", tmpdir);
 	ok(!sct_rring_open(path, 0, err, sizeof err) &&
-		   strstr(err, strerror(ENOENT)) && strncmp(err, path, strlen(path)) == 0,
+		   strstr(err, strerror(ENOENT)) &&
+		   strncmp(err, path, strlen(path)) == 0,
 	   "missing file: %s", err);
 	ok(!sct_rring_open(tmpdir, 0, err, sizeof err) &&
 		   strstr(err, "not a regular file"),
