@@ -23,6 +23,11 @@ fi
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
 case $build in /*) ;; *) build=$(pwd)/$build ;; esac
+# build (or bring up to date) first, so this one command runs everything
+if [ "${SCTRACE_NO_BUILD-}" != 1 ]; then
+	[ -f "$build/CMakeCache.txt" ] || cmake -S "$src" -B "$build" >/dev/null
+	cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+fi
 if [ ! -d "$build/tests" ]; then
 	echo "run.sh: $build/tests: no such directory (build first, or set BUILD)" >&2
 	exit 2
