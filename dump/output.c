@@ -408,6 +408,15 @@ void printer_drain(struct printer *p, struct ringset *set)
 		}
 	}
 	qsort(p->items, p->n, sizeof *p->items, cmp_item);
+	/* [pid N] prefixes as soon as this batch holds a second thread */
+	for (size_t i = 0; i < p->n && !p->multi; i++) {
+		const struct item *it = &p->items[i];
+		int tid = it->rec->tid ? (int)it->rec->tid : (int)it->hdr->tid;
+		if (!p->first_tid)
+			p->first_tid = tid;
+		else if (tid != p->first_tid)
+			p->multi = 1;
+	}
 	for (size_t i = 0; i < p->n; i++)
 		show(p, i);
 	for (size_t i = 0; i < p->n; i++)
@@ -446,9 +455,9 @@ void printer_finish(struct printer *p, struct ringset *set, int main_pid,
 		if (h->lost_reentrant)
 			note(p, h, "lost", "+++ %llu records lost: signal during record +++",
 			     (unsigned long long)h->lost_reentrant);
-		if (h->overwritten + r->overrun)
+		if (h->overwritten)
 			note(p, h, "overwritten", "+++ %llu records overwritten (flight recorder) +++",
-			     (unsigned long long)(h->overwritten + r->overrun));
+			     (unsigned long long)h->overwritten);
 		if (r->torn_at != SCT_NO_WIP)
 			note(p, h, "torn", "+++ torn record at byte %llu: writer died mid-write +++",
 			     (unsigned long long)r->torn_at);

@@ -177,8 +177,10 @@ static void parse_sys(char **tok, int n)
 
 static void parse_fn(char **tok, int n)
 {
-	if (n < 3)
-		die("fn NAME SYSCALL [MAP...] [/N] [!manual]");
+	if (n < 2)
+		die("fn NAME [SYSCALL [MAP...]] [/N] [!manual]");
+	if (n == 2) /* same name as its syscall */
+		tok[n++] = tok[1];
 	if (nfn == MAXFN)
 		die("too many functions");
 	for (int i = 0; i < nfn; i++)
