@@ -13,6 +13,7 @@ struct item {
 	struct sct_rec *rec;   /* malloc'd copy */
 	size_t ring;           /* index in the ring set */
 	uint64_t seq;          /* order within the ring */
+	int age;               /* drains it was held back for */
 };
 
 struct proc {
@@ -33,6 +34,7 @@ struct printer {
 	uint64_t last_ts;
 	struct sct_summary *sum;
 	struct sbuf line;
+	int final;             /* last drain: hold nothing back */
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -355,6 +357,20 @@ static int superseded(const struct printer *p, size_t i)
 	return 0;
 }
 
+/* Live mode: an exec recorded at entry that is still the newest record of
+ * its ring may yet be followed by its failure; wait a few drains. */
+static int held_back(const struct printer *p, size_t i)
+{
+	const struct item *it = &p->items[i];
+	if (p->final || it->age >= 20 || !(it->rec->flags & SCT_RF_NORETURN) ||
+	    !is_exec(it->rec))
+		return 0;
+	for (size_t j = i + 1; j < p->n; j++)
+		if (p->items[j].ring == it->ring)
+			return 0;
+	return 1;
+}
+
 static void show(struct printer *p, size_t i)
 {
 	const struct item *it = &p->items[i];
@@ -404,7 +420,7 @@ void printer_drain(struct printer *p, struct ringset *set)
 			}
 			struct sct_rec *copy = xrealloc(NULL, rec->len);
 			memcpy(copy, rec, rec->len);
-			p->items[p->n++] = (struct item){ r->hdr, copy, k, p->seq++ };
+			p->items[p->n++] = (struct item){ r->hdr, copy, k, p->seq++, 0 };
 		}
 	}
 	qsort(p->items, p->n, sizeof *p->items, cmp_item);
@@ -417,11 +433,21 @@ void printer_drain(struct printer *p, struct ringset *set)
 		else if (tid != p->first_tid)
 			p->multi = 1;
 	}
-	for (size_t i = 0; i < p->n; i++)
+	size_t kept = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (held_back(p, i))
+			continue;
 		show(p, i);
-	for (size_t i = 0; i < p->n; i++)
-		free(p->items[i].rec);
-	p->n = 0;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if (held_back(p, i)) {
+			p->items[i].age++;
+			p->items[kept++] = p->items[i];
+		} else {
+			free(p->items[i].rec);
+		}
+	}
+	p->n = kept;
 	fflush(p->o->out);
 }
 
@@ -444,6 +470,7 @@ static void note(struct printer *p, const struct sct_ring_hdr *h,
 void printer_finish(struct printer *p, struct ringset *set, int main_pid,
 		    int main_status)
 {
+	p->final = 1;
 	printer_drain(p, set);
 	for (size_t k = 0; k < set->n; k++) {
 		struct sct_rring *r = set->v[k];

@@ -190,11 +190,18 @@ static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 	uint64_t seq = __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED);
 	uint64_t total = SCT_HDR_SIZE + sct_cfg.ring_size;
 	t->tid = (int)sct_raw0(__NR_gettid);
-	ring_path(tmp, tmp + sizeof tmp, t->tid, seq, 1);
-	ring_path(final, final + sizeof final, t->tid, seq, 0);
-	long fd = sct_raw4(__NR_openat, AT_FDCWD, tmp,
-			   O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-			   0600);
+	long fd;
+	/* a name of an earlier image of this pid (before exec) is taken:
+	 * move on to the next sequence number */
+	for (int tries = 0;; tries++) {
+		ring_path(tmp, tmp + sizeof tmp, t->tid, seq, 1);
+		fd = sct_raw4(__NR_openat, AT_FDCWD, tmp,
+			      O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			      0600);
+		if (fd != -EEXIST || tries == 64)
+			break;
+		seq = __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED);
+	}
 	if (fd < 0) {
 		ring_fail("cannot create a ring in ", fd);
 		return -1;
@@ -218,8 +225,15 @@ static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 		return -1;
 	}
 	sct_ring_init(&t->w, map, total, sct_cfg.overwrite);
-	fill_identity(t->w.hdr, t->tid, seq);
-	sct_raw4(__NR_renameat, AT_FDCWD, tmp, AT_FDCWD, final);
+	for (int tries = 0;; tries++) {
+		ring_path(final, final + sizeof final, t->tid, seq, 0);
+		fill_identity(t->w.hdr, t->tid, seq);
+		long r = sct_raw5(__NR_renameat2, AT_FDCWD, tmp, AT_FDCWD, final,
+				  1 /* RENAME_NOREPLACE */);
+		if (r != -EEXIST || tries == 64)
+			break;
+		seq = __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED);
+	}
 	return 0;
 }
 

@@ -66,6 +66,8 @@ SCT_SIGSAFE long sct_raw(long nr, long a, long b, long c, long d, long e,
 	sct_raw(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
 #define sct_raw4(n, a, b, c, d) \
 	sct_raw(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sct_raw5(n, a, b, c, d, e) \
+	sct_raw(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 #define sct_raw6(n, a, b, c, d, e, f)                                     \
 	sct_raw(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), \
 		(long)(f))
