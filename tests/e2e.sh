@@ -55,6 +55,13 @@ os.waitpid(pid,0)'
 "$S" -o "$T/env" -e trace=getppid -- env -i "$P/loop" 3
 [ "$(grep -c 'getppid()' "$T/env")" = 3 ]; ok $? "exec with an empty environment stays traced"
 
+# 5b. posix_spawn, system(), vfork+exec, clearenv+execv, execve with an
+# empty environment: every child is traced
+"$S" --json -o "$T/spawn" -e trace=getppid -- "$P/spawn" "$P/loop"
+ok $? "spawn: all ways of starting children run"
+c=$(grep '"type":"exec"' "$T/spawn" | grep -c '/tests/loop"')
+[ "$c" = 5 ]; ok $? "spawn: 5 children traced from their start ($c)"
+
 # 6. crash mid-run: kill -9, then post-mortem dump
 mkdir -p "$T/crash"
 SCTRACE_DIR=$T/crash LD_PRELOAD=$LIB "$P/loop" 0 & pid=$!
