@@ -26,7 +26,8 @@
 typedef long (*sct_real_fn)(long, long, long, long, long, long);
 
 struct sct_call {
-	uint64_t ts;
+	uint64_t ts;       /* CLOCK_MONOTONIC ns at entry */
+	uint64_t tsc;      /* time stamp counter at entry, when usable */
 	const long *args;
 	uint16_t fn;
 	uint16_t nr;
