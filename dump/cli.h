@@ -50,6 +50,7 @@ void ringset_free(struct ringset *s);
 int cmd_run(struct opts *o, char **argv);
 int cmd_dump(struct opts *o);
 int cmd_ls(const char *dir);
+int cmd_clean(const char *dir);
 const char *default_dir(void);
 
 #endif

@@ -13,6 +13,7 @@ static const char usage[] =
 	"usage: sctrace [OPTIONS] [--] CMD [ARGS...]   run CMD traced\n"
 	"       sctrace dump [OPTIONS] [DIR]           print the rings in DIR\n"
 	"       sctrace ls [DIR]                       list traced threads in DIR\n"
+	"       sctrace clean [DIR]                    remove rings of finished threads\n"
 	"\n"
 	"Output (as strace):\n"
 	"  -o FILE          write the trace to FILE instead of stderr\n"
@@ -255,7 +256,8 @@ int main(int argc, char **argv)
 {
 	struct opts o = { .po = { .strsize = DEFAULT_STRSIZE } };
 	const char *cmd = "run";
-	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "ls") == 0)) {
+	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "ls") == 0 ||
+			 strcmp(argv[1], "clean") == 0)) {
 		cmd = argv[1];
 		argv++, argc--;
 	}
@@ -263,11 +265,12 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	o.out = stderr;
-	if (strcmp(cmd, "ls") == 0) {
+	if (strcmp(cmd, "ls") == 0 || strcmp(cmd, "clean") == 0) {
 		if (argc - optind > 1)
-			return bad("ls takes at most one directory, not '%s'",
+			return bad("takes at most one directory, not '%s'",
 				   argv[optind + 1]);
-		return cmd_ls(optind < argc ? argv[optind] : NULL);
+		const char *dir = optind < argc ? argv[optind] : NULL;
+		return cmd[0] == 'l' ? cmd_ls(dir) : cmd_clean(dir);
 	}
 	if (o.outfile) {
 		o.out = fopen(o.outfile, "w");

@@ -375,3 +375,27 @@ int cmd_ls(const char *dir)
 	ringset_free(&set);
 	return 0;
 }
+
+/* Remove the rings whose thread is gone (after a dump, or to free memory). */
+int cmd_clean(const char *dir)
+{
+	struct ringset set = { .dir = (char *)(dir ? dir : default_dir()) };
+	if (ringset_scan(&set) < 0)
+		return 1;
+	size_t removed = 0, kept = 0;
+	for (size_t i = 0; i < set.n; i++) {
+		struct sct_rring *r = set.v[i];
+		sct_rring_refresh(r);
+		if (!r->writer_dead) {
+			kept++;
+			continue;
+		}
+		if (unlink(r->path) < 0)
+			fprintf(stderr, "sctrace: %s: %s\n", r->path, strerror(errno));
+		else
+			removed++;
+	}
+	printf("removed %zu rings, kept %zu of running threads\n", removed, kept);
+	ringset_free(&set);
+	return 0;
+}

@@ -75,6 +75,7 @@ sleep 0.3; kill -9 $pid; wait $pid 2>/dev/null
 "$S" dump "$T/crash" > "$T/crash.out" 2>&1; ok $? "crash: dump after kill -9 succeeds"
 [ "$(grep -c 'getppid()' "$T/crash.out")" -gt 100 ]; ok $? "crash: records before the kill recovered"
 "$S" ls "$T/crash" | grep -q dead; ok $? "crash: ls shows the process dead"
+"$S" clean "$T/crash" | grep -q 'removed 1 rings'; ok $? "clean: the dead process's ring removed"
 
 # 7. ring full: records + lost == calls, exactly
 mkdir -p "$T/full"
