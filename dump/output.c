@@ -423,7 +423,8 @@ void printer_drain(struct printer *p, struct ringset *set)
 			p->items[p->n++] = (struct item){ r->hdr, copy, k, p->seq++, 0 };
 		}
 	}
-	qsort(p->items, p->n, sizeof *p->items, cmp_item);
+	if (p->n)
+		qsort(p->items, p->n, sizeof *p->items, cmp_item);
 	/* [pid N] prefixes as soon as this batch holds a second thread */
 	for (size_t i = 0; i < p->n && !p->multi; i++) {
 		const struct item *it = &p->items[i];

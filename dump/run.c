@@ -81,7 +81,8 @@ int ringset_scan(struct ringset *s)
 	}
 	closedir(d);
 	/* new rings in a stable order: the printer keys on ring index */
-	qsort(s->v + before, s->n - before, sizeof *s->v, cmp_ring);
+	if (s->n > before)
+		qsort(s->v + before, s->n - before, sizeof *s->v, cmp_ring);
 	return (int)s->n;
 }
 
