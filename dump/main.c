@@ -262,8 +262,10 @@ int main(int argc, char **argv)
 		argv++, argc--;
 	}
 	int rc = parse(&o, argc, argv);
-	if (rc)
+	if (rc) {
+		free(o.trace);
 		return rc;
+	}
 	o.out = stderr;
 	if (strcmp(cmd, "ls") == 0 || strcmp(cmd, "clean") == 0) {
 		if (argc - optind > 1)
