@@ -1,6 +1,7 @@
 /* libsctrace.so core: configuration, per-thread rings, the shared
  * record-and-forward path every generated wrapper calls. */
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -146,9 +147,84 @@ static void init_tsc(void)
 
 /* ---- real functions ----------------------------------------------------- */
 
+/* libc's dynamic symbol table, for lookups without dlsym: a dlsym per
+ * wrapped name costs ~1 us, and there are hundreds of them. */
+static struct {
+	uintptr_t base;
+	const ElfW(Sym) *sym;
+	const char *str;
+	const uint16_t *versym;
+	const uint32_t *gnu_hash;
+} libc;
+
+static int find_libc(struct dl_phdr_info *info, size_t size, void *unused)
+{
+	(void)size, (void)unused;
+	const char *slash = strrchr(info->dlpi_name, '/');
+	if (strcmp(slash ? slash + 1 : info->dlpi_name, "libc.so.6") != 0)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type != PT_DYNAMIC)
+			continue;
+		const ElfW(Dyn) *d = (const ElfW(Dyn) *)(info->dlpi_addr +
+							 info->dlpi_phdr[i].p_vaddr);
+		for (; d->d_tag != DT_NULL; d++) {
+			uintptr_t v = d->d_un.d_ptr;
+			if (v < info->dlpi_addr) /* not relocated in place */
+				v += info->dlpi_addr;
+			if (d->d_tag == DT_SYMTAB)
+				libc.sym = (const ElfW(Sym) *)v;
+			else if (d->d_tag == DT_STRTAB)
+				libc.str = (const char *)v;
+			else if (d->d_tag == DT_VERSYM)
+				libc.versym = (const uint16_t *)v;
+			else if (d->d_tag == DT_GNU_HASH)
+				libc.gnu_hash = (const uint32_t *)v;
+		}
+		libc.base = info->dlpi_addr;
+	}
+	return 1;
+}
+
+/* NAME's default version in libc (or its only, hidden one: __xstat). */
+static void *libc_symbol(const char *name)
+{
+	const uint32_t *h = libc.gnu_hash;
+	if (!h || !libc.sym || !libc.str)
+		return 0;
+	uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2];
+	const uint32_t *buckets = h + 4 + bloom_size * (sizeof(ElfW(Addr)) / 4);
+	const uint32_t *chain = buckets + nbuckets;
+	uint32_t hash = 5381;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		hash = hash * 33 + *c;
+	uint32_t i = buckets[hash % nbuckets];
+	void *hidden = 0;
+	if (i < symoffset)
+		return 0;
+	for (;; i++) {
+		uint32_t ch = chain[i - symoffset];
+		const ElfW(Sym) *s = &libc.sym[i];
+		if ((ch | 1) == (hash | 1) && s->st_shndx != SHN_UNDEF &&
+		    ELF64_ST_TYPE(s->st_info) == STT_FUNC &&
+		    strcmp(libc.str + s->st_name, name) == 0) {
+			void *addr = (void *)(libc.base + s->st_value);
+			if (!libc.versym || !(libc.versym[i] & 0x8000))
+				return addr;
+			hidden = addr;
+		}
+		if (ch & 1)
+			break;
+	}
+	return hidden;
+}
+
 static void *lookup_real(const char *name)
 {
-	void *f = dlsym(RTLD_NEXT, name);
+	void *f = libc_symbol(name);
+	if (f)
+		return f;
+	f = dlsym(RTLD_NEXT, name);
 	if (!f) /* compat-only symbols such as __xstat */
 		f = dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
 	return f;
@@ -772,6 +848,7 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 	(void)argc;
 	struct sct_thread *t = &sct_self;
 	t->guard++;
+	dl_iterate_phdr(find_libc, 0);
 	for (unsigned i = 1; i < SCT_FN__COUNT; i++)
 		if (!sct_realv[i])
 			sct_realv[i] = (sct_real_fn)lookup_real(sct_fn_names[i]);
