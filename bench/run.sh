@@ -57,12 +57,12 @@ echo "(clock_gettime is a vDSO call: strace cannot see it, so its column is nati
 echo
 echo "2. real programs, wall seconds (sctrace: LD_PRELOAD, default drop mode)"
 src=$T/tree; mkdir -p "$src"
-for d in $(seq 1 40); do mkdir -p "$src/d$d"; for f in $(seq 1 50); do echo "file $d $f" > "$src/d$d/f$f.txt"; done; done
+for d in $(seq 1 100); do mkdir -p "$src/d$d"; for f in $(seq 1 100); do echo "file $d $f" > "$src/d$d/f$f.txt"; done; done
 py=$(command -v python3 >/dev/null && python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 cat > "$T/db.sql" <<'SQL'
 CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, v REAL);
 BEGIN;
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000)
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000)
 INSERT INTO t (name, v) SELECT 'name' || x, x * 1.5 FROM c;
 COMMIT;
 CREATE INDEX ti ON t (name);
