@@ -117,13 +117,40 @@ static inline uint64_t rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+#define SCT_CAL_EVERY 256
+
+/* signal-safe: entry time of a call: the counter scaled by the rate seen
+ * since start, re-anchored on the clock every SCT_CAL_EVERY calls. */
+static SCT_SIGSAFE void start_time(struct sct_call *c)
+{
+	struct sct_thread *t = &sct_self;
+	if (!use_tsc) {
+		c->ts = sct_now();
+		c->tsc = 0;
+		return;
+	}
+	c->tsc = rdtsc();
+	if (__builtin_expect(t->cal_left != 0, 1)) {
+		t->cal_left--;
+		c->ts = t->cal_ns + (uint64_t)((double)(c->tsc - t->cal_tsc) *
+					       t->cal_rate);
+		return;
+	}
+	c->ts = sct_now();
+	if (c->tsc - tsc0 > (1u << 22)) { /* a rate worth trusting */
+		t->cal_rate = (double)(c->ts - ns0) / (double)(c->tsc - tsc0);
+		t->cal_ns = c->ts;
+		t->cal_tsc = c->tsc;
+		t->cal_left = SCT_CAL_EVERY;
+	}
+}
+
 /* signal-safe: the end time of call C, now. */
 static SCT_SIGSAFE uint64_t end_time(const struct sct_call *c)
 {
-	if (use_tsc && c->tsc - tsc0 > (1u << 22)) {
-		double rate = (double)(c->ts - ns0) / (double)(c->tsc - tsc0);
+	double rate = sct_self.cal_rate;
+	if (use_tsc && rate > 0)
 		return c->ts + (uint64_t)((double)(rdtsc() - c->tsc) * rate);
-	}
 	return sct_now();
 }
 
@@ -681,8 +708,7 @@ SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
 	c->nr = (uint16_t)nr;
 	c->args = args;
 	c->nargs = (uint8_t)nargs;
-	c->ts = sct_now();
-	c->tsc = use_tsc ? rdtsc() : 0;
+	start_time(c);
 	return 1;
 }
 

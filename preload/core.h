@@ -12,6 +12,11 @@ struct sct_thread {
 	int state;   /* 0: no ring yet, 1: ring ready, -1: ring failed */
 	int guard;   /* non-zero while the tracer itself runs in this thread */
 	int tid;
+	/* clock calibration: a clock read every SCT_CAL_EVERY calls, the time
+	 * stamp counter in between */
+	unsigned cal_left;
+	uint64_t cal_ns, cal_tsc;
+	double cal_rate;       /* ns per counter tick */
 };
 
 struct sct_config {
