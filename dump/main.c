@@ -224,9 +224,21 @@ static int parse(struct opts *o, int argc, char **argv)
 		case OPT_KEEP:
 			o->keep = 1;
 			break;
-		case OPT_RING:
+		case OPT_RING: {
+			char *end;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (*end == 'k' || *end == 'K')
+				n <<= 10, end++;
+			else if (*end == 'm' || *end == 'M')
+				n <<= 20, end++;
+			else if (*end == 'g' || *end == 'G')
+				n <<= 30, end++;
+			if (*end || optarg[0] == '-' || n < 16384 || n > (1ull << 32))
+				return bad("--ring-size: '%s' is not a size in 16K..4G",
+					   optarg);
 			o->ring_size = optarg;
 			break;
+		}
 		case OPT_OVERWRITE:
 			o->overwrite = 1;
 			break;
@@ -292,7 +304,7 @@ int main(int argc, char **argv)
 		rc = cmd_dump(&o);
 	} else {
 		if (optind >= argc)
-			return bad("%s", "must have CMD to run (or: dump, ls)");
+			return bad("%s", "must have CMD to run (or: dump, ls, clean)");
 		rc = cmd_run(&o, argv + optind);
 	}
 	if (o.out != stderr && o.out != stdout && fclose(o.out) != 0) {

@@ -306,8 +306,9 @@ int cmd_run(struct opts *o, char **argv)
 
 int cmd_dump(struct opts *o)
 {
+	/* --follow frees ring room as it reads, as the run mode does */
 	struct ringset set = { .dir = (char *)(o->dir ? o->dir : default_dir()),
-			       .live = 0 };
+			       .live = o->follow };
 	if (ringset_scan(&set) < 0)
 		return 1;
 	if (set.n == 0 && !o->follow) {

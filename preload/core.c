@@ -797,6 +797,8 @@ static void parse_config(void)
 			n <<= 10, end++;
 		else if (*end == 'm' || *end == 'M')
 			n <<= 20, end++;
+		else if (*end == 'g' || *end == 'G')
+			n <<= 30, end++;
 		if (*end || n < 16384 || n > (1ull << 32))
 			sct_msg("SCTRACE_RING_SIZE=", v,
 				": not a size in 16K..4G; using 1M");

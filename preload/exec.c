@@ -153,6 +153,13 @@ SCT_WRAPPER int fexecve(int fd, char *const argv[], char *const envp[])
 				(long)argv, (long)envp, AT_EMPTY_PATH);
 }
 
+SCT_WRAPPER int execveat(int dirfd, const char *path, char *const argv[],
+			 char *const envp[], int flags)
+{
+	return (int)traced_exec(SCT_FN_execveat, __NR_execveat, dirfd,
+				(long)path, (long)argv, (long)envp, flags);
+}
+
 /* execvp's search: each attempt is a real, recorded execve, as strace
  * shows them.  Errors as glibc: EACCES seen on the way wins over ENOENT. */
 static int exec_search(unsigned fn, const char *file, char *const argv[],

@@ -93,7 +93,7 @@ SCTRACE_DIR=$T/ow SCTRACE_MODE=overwrite SCTRACE_RING_SIZE=16K LD_PRELOAD=$LIB "
 grep -q 'exited with 0' "$T/ow.out" && grep -q 'overwritten' "$T/ow.out"; ok $? "overwrite: newest records kept, overwritten counted"
 
 # 9. bad options: exit 2, a clear message, nothing run
-for args in "-s abc -- true" "--bogus -- true" "" "-e trace=nosuchcall -- true" "-e status=weird -- true"; do
+for args in "--ring-size=foo -- true" "-s abc -- true" "--bogus -- true" "" "-e trace=nosuchcall -- true" "-e status=weird -- true"; do
   out=$("$S" $args 2>&1 >/dev/null); rc=$?
   [ $rc = 2 ] && [ "$(printf '%s\n' "$out" | head -1 | grep -c '^sctrace: ')" = 1 ]; ok $? "bad options '$args': exit 2 and one error line"
 done
