@@ -1,94 +1,230 @@
 #!/usr/bin/env bash
-# One run, three ways: native, under sctrace (LD_PRELOAD), under strace -f.
-#   bash bench/run.sh [BUILD_DIR]        (default: build)
-# Every number is the best of $RUNS interleaved runs (shared, noisy VMs).
+# sctrace benchmark, one command:   bash bench/run.sh [BUILD_DIR]   (default: build)
+#
+#   1. ns per call of cheap libc syscall functions in a tight loop (bench/loop):
+#      native, libsctrace.so loaded but off, sctrace recording every call
+#      (SCTRACE_MODE=overwrite), strace -f -o /dev/null.
+#   2. wall time of real programs (tar, find, python3, sqlite3): native,
+#      library loaded but off, sctrace (defaults: drop mode, 1M ring), strace.
+#   3. how many calls sctrace saw in each program (sctrace ls).
+#
+# Every number is the minimum of $RUNS runs, the configurations interleaved
+# (these machines are shared and noisy).  Knobs (environment):
+#   RUNS=5  ITERS=2000000  STRACE_ITERS=100000  CALLS="getppid read0 ..."
+#   FILES=10000 (files in the generated tree)  ONLY=loop|programs
 set -u
-B=$(cd "${1:-build}" 2>/dev/null && pwd) || { echo "bench: no build directory ${1:-build}" >&2; exit 1; }
-LIB=$B/libsctrace.so CB=$B/bench/callbench
-[ -f "$LIB" ] && [ -x "$CB" ] || { echo "bench: build first (cmake --build $B)" >&2; exit 1; }
-command -v strace >/dev/null || { echo "bench: strace not installed" >&2; exit 1; }
-RUNS=${RUNS:-5}
-T=$(mktemp -d /tmp/sctrace-bench.XXXXXX)
-# rings where production puts them: shared memory
-R=$(mktemp -d /dev/shm/sctrace-bench.XXXXXX 2>/dev/null || echo "$T/rings")
-trap 'rm -rf "$T" "$R"' EXIT
+export LC_ALL=C
 
-min() { sort -g | head -1; }
-# mode cmd...: run one configuration, print its output
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ $# -le 1 ] || die "usage: bash bench/run.sh [BUILD_DIR]"
+BD=${1:-build}
+B=$(cd "$BD" 2>/dev/null && pwd) || die "no build directory '$BD' (cmake -S . -B $BD && cmake --build $BD)"
+LIB=$B/libsctrace.so LOOP=$B/bench/loop SCT=$B/sctrace
+[ -f "$LIB" ] || die "$LIB missing: build first (cmake --build $BD)"
+[ -x "$LOOP" ] || die "$LOOP missing: build first (cmake --build $BD)"
+command -v strace >/dev/null 2>&1 || die "strace not installed (apt-get install strace)"
+
+RUNS=${RUNS:-5}
+ITERS=${ITERS:-2000000}
+STRACE_ITERS=${STRACE_ITERS:-100000}
+CALLS=${CALLS:-getppid read0 close_bad fstat clock_gettime}
+FILES=${FILES:-10000}
+ONLY=${ONLY:-}
+
+# Work files and rings in tmpfs when there is one (no disk noise; the rings'
+# production default is /dev/shm too); removed on any exit.
+T= R=
+cleanup() { rm -rf -- ${T:+"$T"} ${R:+"$R"}; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+T=$(mktemp -d /dev/shm/sctrace-bench.XXXXXX 2>/dev/null || mktemp -d "${TMPDIR:-/tmp}/sctrace-bench.XXXXXX") ||
+	die "cannot create a temporary directory"
+R=$(mktemp -d /dev/shm/sctrace-bench-rings.XXXXXX 2>/dev/null || mktemp -d "${TMPDIR:-/tmp}/sctrace-bench-rings.XXXXXX") ||
+	die "cannot create a temporary ring directory"
+
+fresh() { rm -rf -- "$R" && mkdir -p -- "$R"; } # rings accumulate: one per thread
+
+# as CONFIG CMD...: run CMD in one configuration (stdout and stderr are the caller's)
 as() {
-	local mode=$1; shift
-	case $mode in
+	local c=$1
+	shift
+	case $c in
 	native) "$@" ;;
-	sctrace) env SCTRACE_DIR="$R" SCTRACE_MODE="${SCT_MODE:-drop}" LD_PRELOAD="$LIB" "$@" ;;
+	off) SCTRACE_OFF=1 SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
+	sctrace) SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
+	sctrace-ow) SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
 	strace) strace -f -o /dev/null "$@" ;;
 	esac
 }
-fresh() { rm -rf "$R"; mkdir -p "$R"; }
-wall() { # mode cmd...: seconds
-	local a b
-	fresh
-	a=$(date +%s%N); as "$@" >/dev/null 2>&1; b=$(date +%s%N)
-	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.6f\n", (b - a) / 1e9 }' </dev/null
+
+# microseconds since the epoch, without a fork when bash has EPOCHREALTIME
+if [ -n "${EPOCHREALTIME:-}" ]; then
+	now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$((10#$t))"; }
+else
+	now_us() { echo $(($(date +%s%N) / 1000)); }
+fi
+
+# min of the numbers in $@
+min() { printf '%s\n' "$@" | awk 'NR == 1 || $1 < m { m = $1 } END { print m }'; }
+
+# rotate CONFIG list by N so that no configuration always runs first or after strace
+rotate() {
+	local n=$1
+	shift
+	local a=("$@") k=${#a[@]} i
+	for ((i = 0; i < k; i++)); do printf '%s ' "${a[(i + n) % k]}"; done
 }
 
-echo "sctrace benchmark: $(uname -r), $(nproc) CPUs, best of $RUNS runs"
-echo
-echo "1. ns per call, tight loop (sctrace in flight-recorder mode: every call recorded)"
-printf '%-14s %9s %9s %9s %11s %11s %9s\n' call native sctrace strace "+sctrace" "+strace" "ratio"
-for call in getppid read0 clock_gettime; do
-	declare -A best=()
-	for ((i = 0; i < RUNS; i++)); do
-		for m in native sctrace strace; do
-			n=2000000; [ $m = strace ] && n=100000
-			fresh
-			v=$(SCT_MODE=overwrite as $m "$CB" $call $n)
-			[ -z "${best[$m]:-}" ] || v=$(printf '%s\n%s\n' "$v" "${best[$m]}" | min)
-			best[$m]=$v
-		done
-	done
-	awk -v c=$call -v n=${best[native]} -v s=${best[sctrace]} -v t=${best[strace]} 'BEGIN {
-		ds = s - n; dt = t - n; r = ds > 0 ? dt / ds : 0
-		printf "%-14s %9.1f %9.1f %9.1f %11.1f %11.1f %8.0fx\n", c, n, s, t, ds, dt, r }'
-	unset best
-done
-echo "targets: +sctrace <= 100 ns; strace adds >= 100x more than sctrace"
-echo "(clock_gettime is a vDSO call: strace cannot see it, so its column is native speed)"
+sum_rings() { # DIR -> "RINGS RECORDS LOST"
+	local rings recs=- lost=-
+	rings=$(find "$1" -name '*.ring' 2>/dev/null | wc -l)
+	if [ -x "$SCT" ] && "$SCT" ls "$1" >"$T/ls.out" 2>/dev/null; then
+		read -r recs lost < <(awk 'NR > 1 && $(NF - 3) ~ /^[0-9]+$/ { r += $(NF - 3); l += $(NF - 2) }
+			END { print r + 0, l + 0 }' "$T/ls.out")
+	fi
+	echo "$rings $recs $lost"
+}
 
-echo
-echo "2. real programs, wall seconds (sctrace: LD_PRELOAD, default drop mode)"
-src=$T/tree; mkdir -p "$src"
-for d in $(seq 1 100); do mkdir -p "$src/d$d"; for f in $(seq 1 100); do echo "file $d $f" > "$src/d$d/f$f.txt"; done; done
-py=$(command -v python3 >/dev/null && python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
-cat > "$T/db.sql" <<'SQL'
-CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, v REAL);
-BEGIN;
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000)
-INSERT INTO t (name, v) SELECT 'name' || x, x * 1.5 FROM c;
-COMMIT;
-CREATE INDEX ti ON t (name);
-SELECT count(*), sum(v) FROM t WHERE name LIKE 'name1%';
-SQL
-progs=()
-command -v tar >/dev/null && progs+=("tar|tar czf $T/out.tgz -C $T tree")
-command -v find >/dev/null && progs+=("find|find $src -name *.txt -newer $T/db.sql")
-[ -n "$py" ] && progs+=("python3 startup|$py -c pass")
-command -v sqlite3 >/dev/null && progs+=("sqlite3|sh -c 'rm -f $T/t.db; sqlite3 $T/t.db < $T/db.sql'")
-printf '%-16s %9s %9s %9s %10s %10s %9s\n' program native sctrace strace "sctrace/n" "strace/n" records
-for entry in "${progs[@]}"; do
-	name=${entry%%|*} cmd=${entry#*|}
-	declare -A best=()
-	for ((i = 0; i < RUNS; i++)); do
-		for m in native sctrace strace; do
-			v=$(wall $m sh -c "$cmd")
-			[ -z "${best[$m]:-}" ] || v=$(printf '%s\n%s\n' "$v" "${best[$m]}" | min)
-			best[$m]=$v
+rev=$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo '?')
+echo "sctrace benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')  commit $rev  build $B"
+echo "$(uname -sr), $(nproc) CPUs, $(ldd --version 2>&1 | head -1 | sed 's/.* //;s/^/glibc /'), $(strace -V | head -1 | sed 's/ -- version//')"
+echo "every number: the minimum of $RUNS runs, configurations interleaved"
+
+# ---------------------------------------------------------------------------
+if [ "$ONLY" != programs ]; then
+	echo
+	echo "1. ns per call, tight loop of one libc call ($ITERS calls; $STRACE_ITERS under strace)"
+	echo "   off = libsctrace.so loaded with SCTRACE_OFF=1; sctrace = every call recorded"
+	echo "   (SCTRACE_MODE=overwrite, so no call is cheapened by a full ring)"
+	echo
+	printf '%-14s %8s %8s %8s %9s | %9s %-7s %10s | %9s %-7s\n' \
+		call native off sctrace strace "+sctrace" "<=100ns" "+strace" "strace/sct" ">=100x"
+	for call in $CALLS; do
+		declare -A v=()
+		configs=(native off sctrace-ow strace)
+		# strace cannot see a vDSO call: nothing to measure
+		[ "$call" = clock_gettime ] && configs=(native off sctrace-ow)
+		for ((i = 0; i < RUNS; i++)); do
+			for c in $(rotate "$i" "${configs[@]}"); do
+				n=$ITERS
+				[ "$c" = strace ] && n=$STRACE_ITERS
+				fresh
+				x=$(as "$c" "$LOOP" "$call" "$n" 2>"$T/err") || die "loop $call under $c failed: $(head -1 "$T/err")"
+				v[$c]="${v[$c]:-} $x"
+			done
 		done
+		awk -v call="$call" -v n="$(min ${v[native]})" -v o="$(min ${v[off]})" \
+			-v s="$(min ${v[sctrace-ow]})" -v t="$(min ${v[strace]:-})" 'BEGIN {
+			ds = s - n
+			okS = ds <= 100 ? "ok" : "MISS"
+			if (t == "") {
+				printf "%-14s %8.1f %8.1f %8.1f %9s | %9.1f %-7s %10s | %9s %-7s\n",
+					call, n, o, s, "-", ds, okS, "-", "-", ""
+				exit
+			}
+			dt = t - n
+			if (ds > 0) { r = sprintf("%8.0fx", dt / ds); okR = dt / ds >= 100 ? "ok" : "MISS" }
+			else { r = "inf"; okR = "ok" }
+			printf "%-14s %8.1f %8.1f %8.1f %9.1f | %9.1f %-7s %10.1f | %9s %-7s\n",
+				call, n, o, s, t, ds, okS, dt, r, okR
+		}'
+		unset v
 	done
-	fresh
-	as sctrace sh -c "$cmd" >/dev/null 2>&1
-	recs=$("$B/sctrace" ls "$R" 2>/dev/null | awk 'NR > 1 && $5 ~ /^[0-9]+$/ { s += $5 } END { print s + 0 }')
-	awk -v c="$name" -v n=${best[native]} -v s=${best[sctrace]} -v t=${best[strace]} -v r=$recs 'BEGIN {
-		printf "%-16s %9.4f %9.4f %9.4f %9.2fx %9.2fx %9d\n", c, n, s, t, s / n, t / n, r }'
-	unset best
-done
-echo "target: sctrace/native <= 1.10"
+	echo
+	echo "   +sctrace, +strace: ns added per call over native; strace/sct: their ratio."
+	echo "   clock_gettime is served by the vDSO: strace never sees it, only the wrapper does."
+fi
+
+# ---------------------------------------------------------------------------
+if [ "$ONLY" != loop ]; then
+	echo
+	echo "2. real programs, wall time (sctrace: plain LD_PRELOAD, default drop mode and 1M rings)"
+	# a tree of $FILES small files in 100 directories
+	src=$T/tree
+	per=$(((FILES + 99) / 100))
+	for ((d = 0; d < 100; d++)); do
+		mkdir -p "$src/d$d"
+		for ((f = 0; f < per; f++)); do echo "file $d $f" >"$src/d$d/f$f.txt"; done
+	done
+	nfiles=$((100 * per))
+	# sqlite: a table filled in one transaction, an index, 200 single-row
+	# transactions (journal and sync calls), some queries
+	{
+		echo "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, v REAL);"
+		echo "BEGIN;"
+		awk 'BEGIN { for (i = 1; i <= 5000; i++) printf "INSERT INTO t (name, v) VALUES (\047name%d\047, %d.5);\n", i, i }'
+		echo "COMMIT;"
+		echo "CREATE INDEX ti ON t (name);"
+		awk 'BEGIN { for (i = 1; i <= 200; i++) printf "UPDATE t SET v = v + 1 WHERE id = %d;\n", i * 7 }'
+		echo "SELECT count(*), sum(v) FROM t WHERE name LIKE 'name1%';"
+		echo "SELECT name FROM t WHERE name = 'name4242';"
+		echo "SELECT avg(length(name)) FROM t GROUP BY id % 10;"
+	} >"$T/db.sql"
+
+	# python3 may be a pyenv shim (a shell script): time the real interpreter
+	py=
+	command -v python3 >/dev/null 2>&1 && py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+
+	q=$(printf %q "$T")
+	names=() cmds=() skipped=()
+	add() { names+=("$1"); cmds+=("$2"); }
+	if command -v tar >/dev/null 2>&1; then
+		# into a real file: GNU tar does not even read the files when writing to /dev/null
+		add "tar cf, $nfiles files" "rm -f $q/out.tar; tar cf $q/out.tar -C $q tree"
+	else skipped+=(tar); fi
+	if command -v find >/dev/null 2>&1; then
+		add "find, $nfiles files" "find $q/tree -type f -name 'f1*'"
+	else skipped+=(find); fi
+	if [ -n "$py" ]; then
+		add "python3 -c pass" "$(printf %q "$py") -c pass"
+		add "python3 -S -c pass" "$(printf %q "$py") -S -c pass"
+	else skipped+=(python3); fi
+	if command -v sqlite3 >/dev/null 2>&1; then
+		add "sqlite3, 5k rows" "rm -f $q/t.db; sqlite3 $q/t.db < $q/db.sql"
+	else skipped+=(sqlite3); fi
+	[ ${#skipped[@]} -eq 0 ] || echo "   skipped, not installed: ${skipped[*]}"
+	echo
+	printf '%-22s %9s %9s %9s %9s | %8s %-5s %8s %8s | %6s %9s %8s\n' \
+		program native off sctrace strace "sct/nat" "<=1.10" "off/nat" "str/nat" rings records lost
+	# one timed run: the command line is run by bash itself (no sh in between),
+	# and the rm/redirection parts are outside the timed region only for rm
+	timed() { # CONFIG CMDLINE -> seconds
+		local c=$1 cmd=$2 pre= a b
+		case $cmd in "rm -f "*) pre=${cmd%%; *} cmd=${cmd#*; } ;; esac
+		[ -z "$pre" ] || eval "$pre"
+		fresh
+		a=$(now_us)
+		eval "as $c $cmd" >/dev/null 2>&1
+		b=$(now_us)
+		echo $((b - a))
+	}
+	for k in "${!names[@]}"; do
+		name=${names[$k]} cmd=${cmds[$k]}
+		declare -A v=()
+		configs=(native off sctrace strace)
+		for ((i = 0; i < RUNS; i++)); do
+			for c in $(rotate "$i" "${configs[@]}"); do
+				v[$c]="${v[$c]:-} $(timed "$c" "$cmd")"
+			done
+		done
+		# one more traced run to count what sctrace saw
+		timed sctrace "$cmd" >/dev/null
+		read -r rings recs lost < <(sum_rings "$R")
+		awk -v name="$name" -v n="$(min ${v[native]})" -v o="$(min ${v[off]})" \
+			-v s="$(min ${v[sctrace]})" -v t="$(min ${v[strace]})" \
+			-v rings="$rings" -v recs="$recs" -v lost="$lost" 'BEGIN {
+			printf "%-22s %8.4fs %8.4fs %8.4fs %8.3fs | %7.3fx %-5s %7.3fx %7.2fx | %6d %9s %8s\n",
+				name, n / 1e6, o / 1e6, s / 1e6, t / 1e6, s / n, s / n <= 1.10 ? "ok" : "MISS",
+				o / n, t / n, rings, recs, lost
+		}'
+		unset v
+	done
+	echo
+	echo "   sct/nat, off/nat, str/nat: wall time over native (target for sctrace: <= 1.10x)."
+	echo "   off: the library is loaded and resolves its functions but records nothing;"
+	echo "   sct/nat - off/nat is the cost of recording.  rings: traced threads (one ring"
+	echo "   each); records: calls kept in the rings; lost: calls seen but dropped because"
+	echo "   a 1M ring was full (default drop mode)."
+fi

@@ -1,0 +1,88 @@
+/* loop CALL N: N calls of one cheap libc syscall function in a tight loop;
+ * prints the mean ns per call (CLOCK_MONOTONIC around the loop).
+ *
+ *   getppid        getppid()                    no arguments worth decoding
+ *   read0          read(fd, buf, 0) on /dev/zero  an fd call that moves no data
+ *   close_bad      close(-1)                    fails with EBADF (errno path)
+ *   fstat          fstat(fd, &st) on /dev/zero  captures a 144-byte struct
+ *   clock_gettime  clock_gettime(MONOTONIC)     vDSO: no kernel entry at all,
+ *                                               so only a wrapper's own cost
+ *
+ * Built without any preload flags: this is an ordinary program, traced by
+ * LD_PRELOAD=libsctrace.so or by strace from the outside. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int fd;
+static volatile long sink; /* results are used: the calls are not dropped */
+
+static void run(int which, long n)
+{
+	char buf[1];
+	struct stat st;
+	struct timespec ts;
+	long s = 0;
+	switch (which) {
+	case 0:
+		for (long i = 0; i < n; i++)
+			s += getppid();
+		break;
+	case 1:
+		for (long i = 0; i < n; i++)
+			s += read(fd, buf, 0);
+		break;
+	case 2:
+		for (long i = 0; i < n; i++)
+			s += close(-1);
+		break;
+	case 3:
+		for (long i = 0; i < n; i++)
+			s += fstat(fd, &st);
+		break;
+	case 4:
+		for (long i = 0; i < n; i++)
+			s += clock_gettime(CLOCK_MONOTONIC, &ts);
+		break;
+	}
+	sink = s;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const calls[] = { "getppid", "read0", "close_bad",
+					     "fstat", "clock_gettime" };
+	int which = -1;
+	long n = argc == 3 ? atol(argv[2]) : 0;
+	for (int i = 0; argc == 3 && i < 5; i++)
+		if (strcmp(argv[1], calls[i]) == 0)
+			which = i;
+	if (which < 0 || n <= 0) {
+		fprintf(stderr,
+			"usage: loop getppid|read0|close_bad|fstat|clock_gettime N\n");
+		return 2;
+	}
+	fd = open("/dev/zero", O_RDONLY);
+	if (fd < 0) {
+		perror("loop: /dev/zero");
+		return 1;
+	}
+	/* warm up: page faults, the tracer's first record, caches */
+	run(which, n / 100 < 1000 ? n / 100 + 1 : 1000);
+	double t0 = now();
+	run(which, n);
+	double t1 = now();
+	printf("%.1f\n", (t1 - t0) / n);
+	return 0;
+}
