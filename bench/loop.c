@@ -5,6 +5,8 @@
  *   read0          read(fd, buf, 0) on /dev/zero  an fd call that moves no data
  *   close_bad      close(-1)                    fails with EBADF (errno path)
  *   fstat          fstat(fd, &st) on /dev/zero  captures a 144-byte struct
+ *   stat_missing   stat("/nonexistent/..", &st) fails with ENOENT: a path
+ *                                               captured from a failed call
  *   clock_gettime  clock_gettime(MONOTONIC)     vDSO: no kernel entry at all,
  *                                               so only a wrapper's own cost
  *
@@ -55,6 +57,10 @@ static void run(int which, long n)
 		for (long i = 0; i < n; i++)
 			s += clock_gettime(CLOCK_MONOTONIC, &ts);
 		break;
+	case 5:
+		for (long i = 0; i < n; i++)
+			s += stat("/nonexistent/sctrace-bench", &st);
+		break;
 	}
 	sink = s;
 }
@@ -62,15 +68,16 @@ static void run(int which, long n)
 int main(int argc, char **argv)
 {
 	static const char *const calls[] = { "getppid", "read0", "close_bad",
-					     "fstat", "clock_gettime" };
+					     "fstat", "clock_gettime",
+					     "stat_missing" };
 	int which = -1;
 	long n = argc == 3 ? atol(argv[2]) : 0;
-	for (int i = 0; argc == 3 && i < 5; i++)
+	for (int i = 0; argc == 3 && i < 6; i++)
 		if (strcmp(argv[1], calls[i]) == 0)
 			which = i;
 	if (which < 0 || n <= 0) {
 		fprintf(stderr,
-			"usage: loop getppid|read0|close_bad|fstat|clock_gettime N\n");
+			"usage: loop getppid|read0|close_bad|fstat|stat_missing|clock_gettime N\n");
 		return 2;
 	}
 	fd = open("/dev/zero", O_RDONLY);

@@ -11,7 +11,7 @@
 # Every number is the minimum of $RUNS runs, the configurations interleaved
 # (these machines are shared and noisy).  Knobs (environment):
 #   RUNS=5  ITERS=2000000  STRACE_ITERS=50000  COLD_ITERS=200000
-#   CALLS="getppid read0 close_bad fstat clock_gettime"
+#   CALLS="getppid read0 close_bad fstat stat_missing clock_gettime"
 #   FILES=10000 (files in the generated tree)  BIG_RING=16M  ONLY=loop|programs
 set -u
 export LC_ALL=C
@@ -30,7 +30,7 @@ RUNS=${RUNS:-5}
 ITERS=${ITERS:-2000000}
 STRACE_ITERS=${STRACE_ITERS:-50000}
 COLD_ITERS=${COLD_ITERS:-200000}
-CALLS=${CALLS:-getppid read0 close_bad fstat clock_gettime}
+CALLS=${CALLS:-getppid read0 close_bad fstat stat_missing clock_gettime}
 FILES=${FILES:-10000}
 BIG_RING=${BIG_RING:-16M}
 ONLY=${ONLY:-}
