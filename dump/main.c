@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sctrace/size.h"
 
 #define DEFAULT_STRSIZE 32
 #define DEFAULT_CAPTURE 256
@@ -225,15 +226,8 @@ static int parse(struct opts *o, int argc, char **argv)
 			o->keep = 1;
 			break;
 		case OPT_RING: {
-			char *end;
-			unsigned long long n = strtoull(optarg, &end, 10);
-			if (*end == 'k' || *end == 'K')
-				n <<= 10, end++;
-			else if (*end == 'm' || *end == 'M')
-				n <<= 20, end++;
-			else if (*end == 'g' || *end == 'G')
-				n <<= 30, end++;
-			if (*end || optarg[0] == '-' || n < 16384 || n > (1ull << 32))
+			unsigned long long n;
+			if (sct_parse_size(optarg, &n) < 0)
 				return bad("--ring-size: '%s' is not a size in 16K..4G",
 					   optarg);
 			o->ring_size = optarg;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "sctrace/size.h"
 #include "fn.h"
 
 #define DEFAULT_RING_SIZE (1u << 20)
@@ -791,15 +792,8 @@ static void parse_config(void)
 			sct_cfg.str_max = (unsigned)n;
 	}
 	if ((v = getenv("SCTRACE_RING_SIZE")) && *v) {
-		char *end;
-		unsigned long long n = strtoull(v, &end, 10);
-		if (*end == 'k' || *end == 'K')
-			n <<= 10, end++;
-		else if (*end == 'm' || *end == 'M')
-			n <<= 20, end++;
-		else if (*end == 'g' || *end == 'G')
-			n <<= 30, end++;
-		if (*end || n < 16384 || n > (1ull << 32))
+		unsigned long long n;
+		if (sct_parse_size(v, &n) < 0)
 			sct_msg("SCTRACE_RING_SIZE=", v,
 				": not a size in 16K..4G; using 1M");
 		else {
