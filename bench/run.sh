@@ -8,9 +8,9 @@
 #      library loaded but off, sctrace (defaults: drop mode, 1M ring), strace.
 #   3. how many calls sctrace saw in each program (sctrace ls).
 #
-# Every number is the minimum of $RUNS runs, the configurations interleaved
+# Every number is the minimum of several runs, the configurations interleaved
 # (these machines are shared and noisy).  Knobs (environment):
-#   RUNS=5  ITERS=2000000  STRACE_ITERS=50000  COLD_ITERS=200000
+#   RUNS=5 (loop)  PROG_RUNS=7 (programs)  ITERS=2000000  STRACE_ITERS=50000  COLD_ITERS=200000
 #   CALLS="getppid read0 close_bad fstat stat_missing clock_gettime"
 #   FILES=10000 (files in the generated tree)  BIG_RING=16M  ONLY=loop|programs
 set -u
@@ -27,6 +27,7 @@ LIB=$B/libsctrace.so LOOP=$B/bench/loop SCT=$B/sctrace
 command -v strace >/dev/null 2>&1 || die "strace not installed (apt-get install strace)"
 
 RUNS=${RUNS:-5}
+PROG_RUNS=${PROG_RUNS:-7}
 ITERS=${ITERS:-2000000}
 STRACE_ITERS=${STRACE_ITERS:-50000}
 COLD_ITERS=${COLD_ITERS:-200000}
@@ -95,7 +96,7 @@ sum_rings() { # DIR -> "RINGS RECORDS LOST"
 rev=$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo '?')
 echo "sctrace benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')  commit $rev  build $B"
 echo "$(uname -sr), $(nproc) CPUs, $(ldd --version 2>&1 | head -1 | sed 's/.* //;s/^/glibc /'), $(strace -V | head -1 | sed 's/ -- version//')"
-echo "every number: the minimum of $RUNS runs, configurations interleaved"
+echo "every number: the minimum of $RUNS (1.) or $PROG_RUNS (2.) runs, configurations interleaved"
 
 # ---------------------------------------------------------------------------
 if [ "$ONLY" != programs ]; then
@@ -216,7 +217,7 @@ if [ "$ONLY" != loop ]; then
 		name=${names[$k]} cmd=${cmds[$k]}
 		declare -A v=()
 		configs=(native off sctrace sctrace-big strace)
-		for ((i = 0; i < RUNS; i++)); do
+		for ((i = 0; i < PROG_RUNS; i++)); do
 			for c in $(rotate "$i" "${configs[@]}"); do
 				v[$c]="${v[$c]:-} $(timed "$c" "$cmd")"
 			done
