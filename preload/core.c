@@ -320,7 +320,7 @@ static SCT_SIGSAFE void fill_identity(struct sct_ring_hdr *h, int tid,
 	h->tid = (uint32_t)tid;
 	h->ppid = (uint32_t)sct_raw0(__NR_getppid);
 	h->str_max = sct_cfg.str_max;
-	h->trap_mode = SCT_TRAP_OFF;
+	h->trap_mode = (uint32_t)sct_trap_mode;
 	h->seq = seq;
 	sct_raw2(__NR_clock_gettime, CLOCK_REALTIME, &rt);
 	h->mono_start = sct_now();
@@ -410,7 +410,7 @@ SCT_SIGSAFE struct sct_wring *sct_thread_ring(void)
 /* signal-safe: copy N bytes of the traced program's memory at SRC, page by
  * page through process_vm_readv, so a bad pointer yields a short count and
  * never a fault.  Used whenever the kernel did not prove SRC readable. */
-static SCT_SIGSAFE size_t safe_copy(void *dst, uintptr_t src, size_t n)
+SCT_SIGSAFE size_t sct_safe_copy(void *dst, uintptr_t src, size_t n)
 {
 	struct iovec local = { dst, n }, remote[4];
 	int k = 0;
@@ -430,6 +430,16 @@ static SCT_SIGSAFE size_t safe_copy(void *dst, uintptr_t src, size_t n)
 	return r < 0 ? 0 : (size_t)r;
 }
 
+/* signal-safe: write N bytes at DST in the traced program's memory, through
+ * process_vm_writev: a bad pointer yields a short count, never a fault. */
+SCT_SIGSAFE size_t sct_safe_write(uintptr_t dst, const void *src, size_t n)
+{
+	struct iovec local = { (void *)src, n }, remote = { (void *)dst, n };
+	long r = sct_raw6(__NR_process_vm_writev, sct_pid, &local, 1, &remote,
+			  1, 0);
+	return r < 0 ? 0 : (size_t)r;
+}
+
 struct capture {
 	unsigned char *p, *end; /* room left in the record */
 	int trusted;            /* memory proven readable by the kernel */
@@ -442,7 +452,7 @@ static SCT_SIGSAFE size_t cap_copy(struct capture *cp, void *dst,
 		copy_bytes(dst, (const void *)src, n);
 		return n;
 	}
-	return safe_copy(dst, src, n);
+	return sct_safe_copy(dst, src, n);
 }
 
 static SCT_SIGSAFE struct sct_blob *blob_open(struct capture *cp, int arg)
@@ -481,7 +491,7 @@ static SCT_SIGSAFE size_t cap_str(struct capture *cp, unsigned char *dst,
 		size_t chunk = PAGE - ((src + n) & (PAGE - 1));
 		if (chunk > max - n)
 			chunk = max - n;
-		size_t got = safe_copy(dst + n, src + n, chunk);
+		size_t got = sct_safe_copy(dst + n, src + n, chunk);
 		for (size_t i = 0; i < got; i++)
 			if (!dst[n + i])
 				return n + i;
@@ -490,7 +500,7 @@ static SCT_SIGSAFE size_t cap_str(struct capture *cp, unsigned char *dst,
 			return n;
 	}
 	unsigned char c;
-	*trunc = safe_copy(&c, src + n, 1) == 1 && c;
+	*trunc = sct_safe_copy(&c, src + n, 1) == 1 && c;
 	return n;
 }
 
@@ -676,7 +686,7 @@ SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
 	rec->type = (uint16_t)type;
 	rec->nr = c->nr;
 	rec->fn = c->fn;
-	rec->via = SCT_VIA_LIBC;
+	rec->via = c->via;
 	rec->nargs = (uint8_t)nargs;
 	rec->flags = (uint16_t)(flags | (failed ? SCT_RF_ERROR : 0));
 	rec->nblobs = 0;
@@ -710,7 +720,7 @@ SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
 SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
 {
 	static const long noargs[6];
-	struct sct_call c = { sct_now(), 0, noargs, 0, 0, 0 };
+	struct sct_call c = { sct_now(), 0, noargs, 0, 0, 0, 0, 0 };
 	struct sct_thread *t = &sct_self;
 	struct sct_wring *w;
 	t->guard++;
@@ -755,12 +765,61 @@ SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
 					   __ATOMIC_RELAXED);
 		return 0;
 	}
+	if (__builtin_expect(sct_trap_mode != 0, 1) && sct_trap_adopts(nr)) {
+		/* the real function's syscall traps; the handler records it
+		 * under this wrapper's name */
+		t->adopt_fn = (uint16_t)fn;
+		t->adopt_nr = (int)nr;
+		return 0;
+	}
 	c->fn = (uint16_t)fn;
 	c->nr = (uint16_t)nr;
 	c->args = args;
 	c->nargs = (uint8_t)nargs;
+	c->via = SCT_VIA_LIBC;
+	start_time(c);
+	/* the real function's syscalls are this record's: not trapped */
+	c->sel_prev = t->sel;
+	t->sel = SCT_SEL_ALLOW;
+	__asm__ volatile("" ::: "memory");
+	return 1;
+}
+
+SCT_SIGSAFE void sct_unallow(struct sct_call *c)
+{
+	__asm__ volatile("" ::: "memory");
+	sct_self.sel = c->sel_prev;
+}
+
+/* signal-safe: the trap handler's sct_begin: no selector (the handler
+ * performs the call itself from the allowed region). */
+SCT_SIGSAFE int sct_trap_begin(struct sct_call *c, unsigned fn, unsigned nr,
+			       const long *args)
+{
+	struct sct_thread *t = &sct_self;
+	if (!sct_cfg.enabled || t->guard)
+		return 0;
+	c->fn = (uint16_t)fn;
+	c->nr = (uint16_t)nr;
+	c->args = args;
+	c->nargs = nr < SCT_NSYS && sct_sysent[nr].name ? sct_sysent[nr].nargs
+							 : 6;
+	c->via = fn ? SCT_VIA_LIBC : SCT_VIA_TRAP;
 	start_time(c);
 	return 1;
+}
+
+SCT_SIGSAFE void sct_trap_end(struct sct_call *c, long r, unsigned flags)
+{
+	uint64_t end = (flags & SCT_RF_NORETURN) ? c->ts : end_time(c);
+	struct sct_thread *t = &sct_self;
+	int e = errno, failed = r < 0 && r > -4096;
+	t->guard++;
+	errno = failed ? (int)-r : 0;
+	sct_write_call(c, end, failed ? -1 : r, failed, SCT_REC_SYSCALL, flags,
+		       t->vchild_tid);
+	t->guard--;
+	errno = e;
 }
 
 /* signal-safe: for calls that may not return (exit, exec): record now. */
@@ -771,6 +830,8 @@ SCT_SIGSAFE void sct_entry(struct sct_call *c)
 	t->guard++;
 	int pid = (int)sct_raw0(__NR_getpid);
 	int tid = pid == sct_pid ? 0 : (int)sct_raw0(__NR_gettid);
+	if (!tid)
+		tid = t->vchild_tid;
 	sct_write_call(c, c->ts, 0, 0, SCT_REC_SYSCALL, SCT_RF_NORETURN, tid);
 	if (!tid && t->state == 1 &&
 	    (c->nr == __NR_exit_group || c->nr == __NR_exit)) {
@@ -788,6 +849,7 @@ SCT_SIGSAFE long sct_end(struct sct_call *c, long r, int failed)
 {
 	uint64_t end = end_time(c);
 	struct sct_thread *t = &sct_self;
+	sct_unallow(c);
 	int e = errno;
 	t->guard++;
 	sct_write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, 0);
@@ -811,11 +873,17 @@ static void thread_exit(void *unused)
 SCT_SIGSAFE void sct_after_fork_child(void)
 {
 	struct sct_thread *t = &sct_self;
+	int pid = (int)sct_raw0(__NR_getpid);
+	if (pid == sct_pid) /* done already: a trapped fork's child */
+		return;
+	t->vchild_tid = 0;
+	if (sct_trap_mode)
+		sct_trap_arm_thread();
 	if (t->state == 1)
 		sct_raw2(__NR_munmap, t->w.hdr,
 			 SCT_HDR_SIZE + t->w.mask + 1);
 	t->state = 0;
-	sct_pid = (int)sct_raw0(__NR_getpid);
+	sct_pid = pid;
 	__atomic_store_n(&ring_seq, 0, __ATOMIC_RELAXED);
 	exit_status = -1;
 	if (sct_cfg.enabled)
@@ -859,6 +927,18 @@ static void parse_config(void)
 		else if (strcmp(v, "drop") != 0)
 			sct_msg("SCTRACE_MODE=", v,
 				": not drop or overwrite; using drop");
+	}
+	sct_cfg.trap_req = -1;
+	if ((v = getenv("SCTRACE_TRAP")) && *v) {
+		if (strcmp(v, "sud") == 0)
+			sct_cfg.trap_req = SCT_TRAP_SUD;
+		else if (strcmp(v, "seccomp") == 0)
+			sct_cfg.trap_req = SCT_TRAP_SECCOMP;
+		else if (strcmp(v, "off") == 0)
+			sct_cfg.trap_req = SCT_TRAP_OFF;
+		else if (strcmp(v, "auto") != 0)
+			sct_msg("SCTRACE_TRAP=", v,
+				": not auto, sud, seccomp or off; using auto");
 	}
 	if ((v = getenv("SCTRACE_DIR")) && *v) {
 		sct_stpcpy(sct_cfg.dir, v, sct_cfg.dir + sizeof sct_cfg.dir);
@@ -938,6 +1018,7 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 	pthread_key_create(&exit_key, thread_exit);
 	pthread_atfork(0, 0, sct_after_fork_child);
 	sct_cfg.enabled = 1;
+	sct_trap_init();
 	t->guard--;
 	long envc = 0;
 	while (envp && envp[envc])
@@ -945,12 +1026,22 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 	sct_event(SCT_REC_START, envc, argv); /* ret: environment size */
 }
 
-__attribute__((destructor)) static void sct_fini(void)
+/* signal-safe: the process's EXIT event, in the calling thread's ring. */
+SCT_SIGSAFE void sct_exit_event(int status)
 {
 	struct sct_thread *t = &sct_self;
 	if (!sct_cfg.enabled || t->state != 1)
 		return;
-	sct_event(SCT_REC_EXIT, exit_status, 0);
-	t->w.hdr->exit_status = exit_status;
+	sct_event(SCT_REC_EXIT, status, 0);
+	t->w.hdr->exit_status = status;
 	__atomic_store_n(&t->w.hdr->state, SCT_STATE_EXITED, __ATOMIC_RELEASE);
+}
+
+__attribute__((destructor)) static void sct_fini(void)
+{
+	/* with the trap layer on, the exit_group syscall itself comes later
+	 * (after the other destructors) and writes the event */
+	if (sct_trap_mode && sct_self.sel == SCT_SEL_BLOCK)
+		return;
+	sct_exit_event(exit_status);
 }

@@ -17,7 +17,17 @@ struct sct_thread {
 	unsigned cal_left;
 	uint64_t cal_ns, cal_tsc;
 	double cal_rate;       /* ns per counter tick */
+	/* trap layer (trap.c) */
+	volatile unsigned char sel; /* Syscall User Dispatch selector */
+	unsigned char app_sigsys_blocked; /* the program's view of its mask */
+	unsigned short adopt_fn; /* a wrapper left this syscall to the trap */
+	int adopt_nr;          /* ... number, -1: none */
+	int vchild_tid;        /* a vfork child running on this TLS: its tid */
 };
+
+/* Trap selector values (linux/prctl.h: SYSCALL_DISPATCH_FILTER_*). */
+#define SCT_SEL_ALLOW 0
+#define SCT_SEL_BLOCK 1
 
 struct sct_config {
 	int enabled;           /* tracing on (constructor done, dir usable) */
@@ -31,6 +41,7 @@ struct sct_config {
 	 * into the environment of exec'd programs. */
 	char *saved_env[SCT_MAX_SAVED_ENV];
 	int nsaved_env;
+	int trap_req;          /* SCTRACE_TRAP: enum sct_trap_mode, -1: auto */
 };
 
 extern struct sct_config sct_cfg;
@@ -48,8 +59,28 @@ SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
 				int failed, unsigned type, unsigned flags,
 				int tid);
 SCT_SIGSAFE uint64_t sct_now(void);
+/* signal-safe: the process's EXIT event with its exit status */
+SCT_SIGSAFE void sct_exit_event(int status);
 /* signal-safe: forget the rings inherited from the parent (fork child). */
 SCT_SIGSAFE void sct_after_fork_child(void);
+
+/* trap.c: the trap layer.  sct_trap_mode is the active enum sct_trap_mode. */
+extern int sct_trap_mode;
+void sct_trap_init(void);
+SCT_SIGSAFE void sct_trap_arm_thread(void);
+/* signal-safe: does a wrapper of syscall NR leave it to the trap layer
+ * (the syscall must be seen by the handler: signal masks, forks, exit)? */
+SCT_SIGSAFE int sct_trap_adopts(unsigned nr);
+SCT_SIGSAFE size_t sct_safe_copy(void *dst, uintptr_t src, size_t n);
+SCT_SIGSAFE size_t sct_safe_write(uintptr_t dst, const void *src, size_t n);
+/* signal-safe: start/end a record of a trapped syscall; FN != 0 when a
+ * wrapper adopted it.  R is the kernel's result (-errno). */
+SCT_SIGSAFE int sct_trap_begin(struct sct_call *c, unsigned fn, unsigned nr,
+			       const long *args);
+SCT_SIGSAFE void sct_trap_end(struct sct_call *c, long r, unsigned flags);
+/* exec.c: a trapped execve/execveat: environment fixed, recorded at
+ * entry, performed; returns only on failure (-errno). */
+SCT_SIGSAFE long sct_trap_exec(long nr, const long *a);
 
 /* exec.c: envp with sctrace's settings put back when missing. */
 char *const *sct_fix_env(char *const *envp, char **buf, size_t nbuf,

@@ -84,7 +84,8 @@ char *const *sct_fix_env(char *const *envp, char **buf, size_t nbuf,
 }
 
 /* signal-safe: one exec attempt, recorded at entry; a failure is recorded
- * again with its errno and the same timestamp (the dumper merges them). */
+ * again with its errno and the same timestamp (the dumper merges them).
+ * FN 0: a trapped exec (returns -errno, errno untouched). */
 static long traced_exec(unsigned fn, long nr, long a0, long a1, long a2,
 			long a3, long a4)
 {
@@ -105,8 +106,9 @@ static long traced_exec(unsigned fn, long nr, long a0, long a1, long a2,
 					     spare, ENV_SPARE);
 	}
 	struct sct_call c;
-	int traced = sct_begin(&c, fn, (unsigned)nr, args,
-			       nr == __NR_execve ? 3 : 5);
+	int traced = fn ? sct_begin(&c, fn, (unsigned)nr, args,
+				    nr == __NR_execve ? 3 : 5)
+			: sct_trap_begin(&c, 0, (unsigned)nr, args);
 	int pid = (int)sct_raw0(__NR_getpid);
 	int own = pid == sct_pid; /* not a vfork child sharing our memory */
 	struct sct_thread *t = &sct_self;
@@ -117,8 +119,10 @@ static long traced_exec(unsigned fn, long nr, long a0, long a1, long a2,
 					 __ATOMIC_RELEASE);
 	}
 	long r = sct_raw(nr, call[0], call[1], call[2], call[3], call[4], 0);
-	int e = (int)-r;
+	int e = (int)-r, saved = errno;
 	if (traced) {
+		if (fn)
+			sct_unallow(&c);
 		t->guard++;
 		if (own && t->state == 1)
 			__atomic_store_n(&t->w.hdr->state, SCT_STATE_LIVE,
@@ -130,8 +134,17 @@ static long traced_exec(unsigned fn, long nr, long a0, long a1, long a2,
 	}
 	if (buf)
 		sct_raw2(__NR_munmap, buf, bytes);
+	if (!fn) {
+		errno = saved;
+		return r;
+	}
 	errno = e;
 	return -1;
+}
+
+SCT_SIGSAFE long sct_trap_exec(long nr, const long *a)
+{
+	return traced_exec(0, nr, a[0], a[1], a[2], a[3], a[4]);
 }
 
 SCT_WRAPPER int execve(const char *path, char *const argv[],

@@ -32,6 +32,8 @@ struct sct_call {
 	uint16_t fn;
 	uint16_t nr;
 	uint8_t nargs;
+	uint8_t via;       /* enum sct_via */
+	uint8_t sel_prev;  /* the trap selector before the wrapper allowed */
 };
 
 extern sct_real_fn sct_realv[];
@@ -42,6 +44,9 @@ SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
 			  const long *args, int nargs);
 SCT_SIGSAFE void sct_entry(struct sct_call *c);
 SCT_SIGSAFE long sct_end(struct sct_call *c, long r, int failed);
+/* signal-safe: a wrapper that allowed its real call (sct_begin returned
+ * 1) but ends without sct_end: put the trap selector back. */
+SCT_SIGSAFE void sct_unallow(struct sct_call *c);
 
 /* signal-safe: the real libc function, resolved in the constructor; NULL
  * only while a wrapper runs inside the tracer's own symbol lookup. */

@@ -1,0 +1,178 @@
+/* The allowed region of Syscall User Dispatch: every syscall instruction
+ * the tracer itself executes lives in this section, between
+ * __start_sct_gate and __stop_sct_gate.  The kernel tests the address
+ * after the syscall instruction, so no syscall here is the section's last
+ * instruction (each is followed by at least one more).
+ *
+ * Register offsets are those of ucontext's gregs (sys/ucontext.h):
+ * R8 0, R9 1, R10 2, R12 4, R13 5, R14 6, R15 7, RDI 8, RSI 9, RBP 10,
+ * RBX 11, RDX 12, RAX 13, RCX 14, RSP 15, RIP 16. */
+#define G(r) (8 * (r))
+#define R8 0
+#define R9 1
+#define R10 2
+#define R12 4
+#define R13 5
+#define R14 6
+#define R15 7
+#define RDI 8
+#define RSI 9
+#define RBP 10
+#define RBX 11
+#define RDX 12
+#define RAX 13
+#define RSP 15
+#define RIP 16
+
+	.section sct_gate, "ax", @progbits
+
+/* long sct_raw(long nr, long a, long b, long c, long d, long e, long f):
+ * the tracer's one way into the kernel; -errno on failure, errno untouched. */
+	.globl sct_raw
+	.hidden sct_raw
+	.type sct_raw, @function
+sct_raw:
+	.cfi_startproc
+	mov %rdi, %rax
+	mov %rsi, %rdi
+	mov %rdx, %rsi
+	mov %rcx, %rdx
+	mov %r8, %r10
+	mov %r9, %r8
+	mov 8(%rsp), %r9
+	syscall
+	ret
+	.cfi_endproc
+	.size sct_raw, . - sct_raw
+
+/* The restorer of the tracer's SIGSYS handler, and the gate through which
+ * a trapped rt_sigreturn of the program is performed (the handler points
+ * the interrupted context here, with the program's stack). */
+	.globl sct_gate_sigreturn
+	.hidden sct_gate_sigreturn
+	.type sct_gate_sigreturn, @function
+sct_gate_sigreturn:
+	mov $15, %eax
+	syscall
+	ud2
+	.size sct_gate_sigreturn, . - sct_gate_sigreturn
+
+/* long sct_gate_clone(const long *gregs): a trapped clone/clone3 whose
+ * child gets a new stack.  The syscall runs with every register of the
+ * program as it trapped (rsp excepted), so the child, which starts on its
+ * new stack, resumes the program exactly where it trapped.  The parent
+ * (result != 0) gets the result back here.  The caller wrote, just below
+ * the child's stack top, the block {flags, rip}: the child calls
+ * sct_trap_child(block) with the program's registers saved around it,
+ * then jumps to rip. */
+	.globl sct_gate_clone
+	.hidden sct_gate_clone
+	.type sct_gate_clone, @function
+sct_gate_clone:
+	.cfi_startproc
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rdi, %rax
+	mov G(R8)(%rax), %r8
+	mov G(R9)(%rax), %r9
+	mov G(R10)(%rax), %r10
+	mov G(R12)(%rax), %r12
+	mov G(R13)(%rax), %r13
+	mov G(R14)(%rax), %r14
+	mov G(R15)(%rax), %r15
+	mov G(RBX)(%rax), %rbx
+	mov G(RBP)(%rax), %rbp
+	mov G(RSI)(%rax), %rsi
+	mov G(RDX)(%rax), %rdx
+	mov G(RDI)(%rax), %rdi
+	mov G(RAX)(%rax), %rax
+	syscall
+	test %rax, %rax
+	jz 1f
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	ret
+	.cfi_endproc
+1:	/* child: rsp is the new stack's top, the block right below it */
+	sub $16, %rsp
+	push %rdi
+	push %rsi
+	push %rdx
+	push %r10
+	push %r8
+	push %r9
+	push %rax
+	lea 56(%rsp), %rdi
+	mov %rsp, %r11
+	and $-16, %rsp
+	push %r11
+	push %r11
+	call sct_trap_child
+	mov (%rsp), %rsp
+	pop %rax
+	pop %r9
+	pop %r8
+	pop %r10
+	pop %rdx
+	pop %rsi
+	pop %rdi
+	add $16, %rsp
+	jmp *-8(%rsp)
+	.size sct_gate_clone, . - sct_gate_clone
+
+/* void sct_gate_vfork(long flags, long child_sp): a trapped vfork, or a
+ * clone sharing memory without a new stack, done as clone(FLAGS,
+ * CHILD_SP = the program's stack pointer).  The child runs on the
+ * program's stack and may overwrite the handler's frames, so neither side
+ * returns through them: both restore the program's registers from the
+ * thread's save area (sct_vf, filled by the handler; the parent sleeps
+ * while the child uses it) and jump back into the program.  The handler
+ * runs with the program's signal mask (SA_NODEFER, empty sa_mask): there
+ * is no mask to restore. */
+	.globl sct_gate_vfork
+	.hidden sct_gate_vfork
+	.type sct_gate_vfork, @function
+sct_gate_vfork:
+	mov $56, %eax
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	syscall
+	test %rax, %rax
+	jz 1f
+	mov %rax, %rdi
+	and $-16, %rsp
+	call sct_vfork_parent
+	jmp 2f
+1:	sub $128, %rsp
+	and $-16, %rsp
+	call sct_vfork_child
+2:	movq sct_vf@gottpoff(%rip), %r11
+	mov %fs:G(R8)(%r11), %r8
+	mov %fs:G(R9)(%r11), %r9
+	mov %fs:G(R10)(%r11), %r10
+	mov %fs:G(R12)(%r11), %r12
+	mov %fs:G(R13)(%r11), %r13
+	mov %fs:G(R14)(%r11), %r14
+	mov %fs:G(R15)(%r11), %r15
+	mov %fs:G(RDI)(%r11), %rdi
+	mov %fs:G(RSI)(%r11), %rsi
+	mov %fs:G(RBP)(%r11), %rbp
+	mov %fs:G(RBX)(%r11), %rbx
+	mov %fs:G(RDX)(%r11), %rdx
+	mov %fs:G(RAX)(%r11), %rax
+	mov %fs:G(RIP)(%r11), %rcx
+	mov %fs:G(RSP)(%r11), %rsp
+	jmp *%rcx
+	ud2 /* the region ends after an instruction, never a syscall */
+	.size sct_gate_vfork, . - sct_gate_vfork
+
+	.section .note.GNU-stack, "", @progbits
