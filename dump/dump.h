@@ -113,4 +113,10 @@ void sct_summary_add(struct sct_summary *s, const struct sct_ev *ev);
 void sct_summary_print(FILE *fp, const struct sct_summary *s);
 void sct_summary_free(struct sct_summary *s);
 
+/* "sud", "seccomp" or "off": the trap layer that fed a ring */
+static inline const char *sct_trap_name(unsigned mode)
+{
+	return mode == SCT_TRAP_SUD ? "sud" : mode == SCT_TRAP_SECCOMP ? "seccomp" : "off";
+}
+
 #endif

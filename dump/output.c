@@ -35,6 +35,7 @@ struct printer {
 	struct sct_summary *sum;
 	struct sbuf line;
 	int final;             /* last drain: hold nothing back */
+	int header_done;       /* the trace header line was written */
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -235,6 +236,13 @@ static void show_start(struct printer *p, const struct sct_ev *ev,
 	const struct sct_rec *r = ev->rec;
 	const struct sct_blob *argv = ev->blob[6];
 	struct sbuf *b = &p->line;
+	if (!p->header_done && !p->o->json && p->o->summary != 1) {
+		/* the header: which trap layer fed the first traced image */
+		p->header_done = 1;
+		sb_printf(b, "sctrace: pid %u traced, trap layer %s\n",
+			  ev->hdr->pid, sct_trap_name(ev->hdr->trap_mode));
+		emit(p);
+	}
 	if (pr->exec_seen) { /* the old image recorded the execve already */
 		pr->exec_seen = 0;
 		if (!p->o->json)
@@ -242,7 +250,8 @@ static void show_start(struct printer *p, const struct sct_ev *ev,
 	}
 	if (p->o->json) {
 		json_head(b, "exec", ev->hdr, r);
-		sb_puts(b, ",\"exe\":");
+		sb_printf(b, ",\"trap\":\"%s\",\"exe\":",
+			  sct_trap_name(ev->hdr->trap_mode));
 		json_str(b, ev->hdr->exe, strnlen(ev->hdr->exe, sizeof ev->hdr->exe));
 		sb_puts(b, ",\"argv\":[");
 		if (argv) {

@@ -342,18 +342,6 @@ static const char *state_name(const struct sct_rring *r)
 	}
 }
 
-static const char *trap_name(unsigned mode)
-{
-	switch (mode) {
-	case SCT_TRAP_SUD:
-		return "sud";
-	case SCT_TRAP_SECCOMP:
-		return "seccomp";
-	default:
-		return "off";
-	}
-}
-
 int cmd_ls(const char *dir)
 {
 	struct ringset set = { .dir = (char *)(dir ? dir : default_dir()) };
@@ -370,7 +358,7 @@ int cmd_ls(const char *dir)
 		       h->tid, state_name(r), h->comm,
 		       (unsigned long long)h->records,
 		       (unsigned long long)(h->lost + h->lost_reentrant),
-		       trap_name(h->trap_mode), base ? base + 1 : r->path);
+		       sct_trap_name(h->trap_mode), base ? base + 1 : r->path);
 	}
 	if (set.n == 0)
 		printf("(no rings in %s)\n", set.dir);

@@ -18,7 +18,7 @@ norm() { sed -E 's/ +(= )/ \1/; s/^\[pid +[0-9]+\] //'; }
 # trap layer stdio's own openat/write show too; tests/trap.sh covers it)
 SCTRACE_TRAP=off "$S" -o "$T/trace" -e trace=openat,write,close,unlink,getpid -- "$P/expect" "$T/expected" "$T/created" 
 ok $? "expect: runs under sctrace"
-grep -v '^+++\|^execve' "$T/trace" | norm > "$T/got"
+grep -v '^+++\|^execve\|^sctrace: ' "$T/trace" | norm > "$T/got"
 diff -u "$T/expected" "$T/got" > "$T/diff"; r=$?
 ok $r "expect: trace equals what the program did"
 [ $r = 0 ] || sed 's/^/# /' "$T/diff"
