@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# The trap layer (issue 4): raw `syscall` instructions and libc's internal
+# calls are recorded once, with "via":"trap"; programs that block SIGSYS,
+# handle it, use seccomp, sigaltstack, siglongjmp or vfork are unharmed;
+# threads, fork children and exec'd programs are covered.  Each under
+# SCTRACE_TRAP=sud and =seccomp (where the kernel has them); =off traps
+# nothing; the default is sud.  Every traced run is bounded by `timeout`.
+# TAP output.
+#
+# Helpers: tests/progs/rawsys.c (writes the strace lines and the "via" each of
+# its calls must get), tests/progs/sigsys.c (one mode per hostile behaviour,
+# each checking itself; `sigsys probe` says what the kernel supports).
+set -u
+BUILD=${BUILD:-build}
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "1..0 # SKIP no build directory"; exit 77; }
+S=$BUILD/sctrace P=$BUILD/tests
+[ -x "$P/rawsys" ] && [ -x "$P/sigsys" ] || { echo "1..0 # SKIP rawsys/sigsys not built"; exit 77; }
+command -v python3 >/dev/null || { echo "1..0 # SKIP python3 needed to read --json output"; exit 77; }
+[ "$(uname -m)" = x86_64 ] || { echo "1..0 # SKIP x86-64 only"; exit 77; }
+
+# ---- assumptions about the trap layer's interface: the one place to adjust ---
+# 1. SCTRACE_TRAP=sud|seccomp|off in sctrace's environment selects the layer
+#    (passed on to the preload library); unset means the default, which must
+#    be sud wherever the kernel has Syscall User Dispatch.
+# 2. The mode a process really runs in is the TRAP column (7th field) of
+#    `sctrace ls DIR` for its rings, kept with `sctrace -D DIR`.
+# 3. --json: a trapped call has "via":"trap", a wrapped one "via":"libc";
+#    "tid" is the calling thread (for a process, its pid).  Text: lines of
+#    another thread than the first start with "[pid TID] ".
+# 4. A seccomp mode the tracer refuses is refused loudly: a message on
+#    sctrace's stderr that matches REFUSAL_RE (lines naming the temporary
+#    directory, "rings kept in ...", do not count); the process then runs
+#    wrappers-only.
+TRAP_VAR=SCTRACE_TRAP
+REFUSAL_RE='seccomp'
+trap_mode_of() { "$S" ls "$1" 2>/dev/null | awk 'NR == 2 { print $7; exit }'; }
+# -----------------------------------------------------------------------------
+
+T=$(mktemp -d /tmp/sctrace-trap.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0 failed=0
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
+skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+diag() { sed 's/^/# /'; }
+# strace's alignment padding before " = " differs with prefixes: drop it
+norm() { sed -E 's/ +(= )/ \1/; s/^\[pid +([0-9]+)\] /[pid \1] /'; }
+# "exit N" or "timed out"
+why() { if [ "$1" = 124 ] || [ "$1" = 137 ]; then echo "timed out"; else echo "exit $1"; fi; }
+
+# traced MODE SCTRACE-ARGS...: sctrace with $TRAP_VAR=MODE (MODE "default":
+# unset), killed after 20 s (timeout signals its whole process group)
+traced() {
+	local mode=$1; shift
+	if [ "$mode" = default ]; then
+		env -u "$TRAP_VAR" timeout -k 5 20 "$S" "$@"
+	else
+		env "$TRAP_VAR=$mode" timeout -k 5 20 "$S" "$@"
+	fi
+}
+
+# JSON queries (python3: the --json output is one object per line)
+cat > "$T/j.py" <<'EOF'
+import json, re, sys
+
+def load(path):
+    recs = []
+    try:
+        f = open(path, errors="replace")
+    except OSError as e:
+        print(e, file=sys.stderr)
+        return recs
+    for line in f:
+        line = line.strip()
+        if line:
+            try:
+                recs.append(json.loads(line))
+            except ValueError:
+                print("not JSON: " + line[:120], file=sys.stderr)
+    return recs
+
+def field(r, k):
+    v = r.get(k)
+    if k == "args":
+        return ", ".join(v or [])
+    if k == "exe" and v:
+        return v.rsplit("/", 1)[-1]   # exe=ls: basename
+    return "null" if v is None else str(v)
+
+def select(recs, conds):
+    """conds: key=value, key!=value; type defaults to syscall"""
+    tests = []
+    if not any(re.match(r"type!?=", c) for c in conds):
+        conds = ["type=syscall"] + list(conds)
+    for c in conds:
+        k, neg, v = re.match(r"(\w+)(!?)=(.*)", c).groups()
+        tests.append((k, bool(neg), v))
+    return [r for r in recs
+            if all((field(r, k) == v) != neg for k, neg, v in tests)]
+
+def ret_matches(r, want):
+    ret, err = r.get("ret"), r.get("err")
+    if want == "?":
+        return ret is None
+    m = re.match(r"-1 (E\w+)", want)
+    if m:
+        return err == m.group(1)
+    if err is not None or ret is None:
+        return False
+    try:
+        return int(ret) == int(want, 0)
+    except ValueError:
+        return False
+
+def match(json_path, exp_path, via_path):
+    """Every expected line is one record, of the same tid, name, rendered
+    arguments and result, made through the expected via, in call order per
+    thread; a line expected k times matches exactly k records."""
+    recs = [r for r in load(json_path) if r.get("type") == "syscall"]
+    exp = open(exp_path).read().splitlines()
+    via = open(via_path).read().splitlines()
+    main = None
+    parsed = []
+    for line in exp:
+        m = re.match(r"(?:\[pid (\d+)\] )?(\w+)\((.*)\) = (.*)$", line)
+        if not m:
+            print("cannot parse expected line: " + line)
+            return 1
+        tid, name, args, ret = m.groups()
+        if main is None and name == "getpid" and tid is None:
+            main = int(ret)
+        parsed.append((tid, name, args, ret))
+    if main is None:
+        print("no getpid line to learn the main pid from")
+        return 1
+    bad = 0
+    seen = {}   # (tid, line) -> occurrences so far
+    last = {}   # tid -> index of the last matched record
+    for line, (tid, name, args, ret), v in zip(exp, parsed, via):
+        tid = int(tid) if tid else main
+        cands = [i for i, r in enumerate(recs)
+                 if r.get("tid") == tid and r.get("name") == name
+                 and field(r, "args") == args and ret_matches(r, ret)]
+        k = sum(1 for l, p in zip(exp, parsed)
+                if l == line and (int(p[0]) if p[0] else main) == tid)
+        occ = seen.get((tid, line), 0)
+        seen[(tid, line)] = occ + 1
+        if len(cands) != k:
+            bad += 1
+            print("%d record(s), want %d: %s" % (len(cands), k, line))
+            same = [r for r in recs if r.get("name") == name]
+            for r in same[:6]:
+                print("  has: tid %s %s(%s) = %s %s via %s" % (r.get("tid"), name,
+                      field(r, "args"), r.get("ret"), r.get("err") or "",
+                      r.get("via")))
+            continue
+        i = cands[occ]
+        if recs[i].get("via") != v:
+            bad += 1
+            print("via %s, want %s: %s" % (recs[i].get("via"), v, line))
+        if i < last.get(tid, -1):
+            bad += 1
+            print("out of call order: " + line)
+        last[tid] = i
+    return 1 if bad else 0
+
+cmd = sys.argv[1]
+if cmd == "match":
+    sys.exit(match(*sys.argv[2:5]))
+recs = load(sys.argv[2])
+if cmd == "count":        # count FILE COND...
+    print(len(select(recs, sys.argv[3:])))
+elif cmd == "values":     # values FILE KEY COND...: distinct values, in order
+    key, sel = sys.argv[3], select(recs, sys.argv[4:])
+    out = []
+    for r in sel:
+        if field(r, key) not in out:
+            out.append(field(r, key))
+    print(" ".join(out))
+EOF
+jcount() { python3 "$T/j.py" count "$@" 2>/dev/null || echo 0; }
+jvalues() { python3 "$T/j.py" values "$@" 2>/dev/null; }
+
+# the kernel's abilities, natively
+"$P/sigsys" probe > "$T/probe" 2>/dev/null
+have_sud=$(awk '$1 == "sud" { print $2 }' "$T/probe")
+have_seccomp=$(awk '$1 == "seccomp" { print $2 }' "$T/probe")
+echo "# kernel: sud=${have_sud:-?} seccomp=${have_seccomp:-?}"
+
+# the sh/python/exec workload of the threads+fork+exec checks: 4 threads
+# and a fork child list /, a subprocess runs /bin/true, then sh runs ls /
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+PYCODE='import os, subprocess, sys, threading
+tids = []
+def work():
+    tids.append(threading.get_native_id())
+    os.listdir("/")
+ts = [threading.Thread(target=work) for _ in range(4)]
+for t in ts: t.start()
+for t in ts: t.join()
+pid = os.fork()
+if pid == 0:
+    os.listdir("/")
+    os._exit(0)
+os.waitpid(pid, 0)
+subprocess.run(["/bin/true"], check=True)
+print("main", os.getpid())
+print("fork", pid)
+for t in tids: print("thread", t)'
+# workload OUT: the sh command line
+workload() { printf '"%s" -c '"'"'%s'"'"' > "%s" && ls / > /dev/null' "$PY" "$PYCODE" "$1"; }
+
+RAWSET=getpid,write,openat,close,mmap,munmap,clone,wait4,exit,exit_group
+SIGSYS_MODES="block pending handler seccomp altstack longjmp vfork"
+MARKERS=5 # raw getppid calls at the end of every sigsys mode (sigsys.c)
+
+# ---- rawsys: every raw call recorded once, rendered as strace does ---------
+rawsys_checks() {
+	local m=$1 d=$T/$1 rc main
+	mkdir -p "$d"
+	traced "$m" --json -o "$d/raw.json" -- "$P/rawsys" "$d/exp" "$d/via" > "$d/raw.out" 2> "$d/raw.err"
+	rc=$?
+	ok $rc "$m: rawsys runs ($(why $rc))"
+	[ $rc = 0 ] || diag < "$d/raw.err"
+	printf 'raw write\nchild\n' | cmp -s - "$d/raw.out"
+	ok $? "$m: rawsys output unchanged (raw write, child)"
+	python3 "$T/j.py" match "$d/raw.json" "$d/exp" "$d/via" > "$d/match" 2>&1
+	ok $? "$m: json: each raw call once, right tid, args, result and via, in order"
+	diag < "$d/match"
+	main=$(sed -n 's/^getpid() = //p' "$d/exp" | head -1)
+	local t l a
+	t=$(jcount "$d/raw.json" name=getpid tid="$main" via=trap)
+	l=$(jcount "$d/raw.json" name=getpid tid="$main" via=libc)
+	a=$(jcount "$d/raw.json" name=getpid)
+	[ "$t" = 1 ] && [ "$l" = 1 ] && [ "$a" = 2 ]
+	ok $? "$m: json: getpid made twice, recorded twice: raw via trap ($t), wrapped via libc ($l), all $a"
+
+	# text: the same lines, in call order per process, each exactly once
+	traced "$m" -o "$d/raw.txt" -e trace=$RAWSET -- "$P/rawsys" "$d/exp2" > /dev/null 2> "$d/raw2.err"
+	rc=$?
+	ok $rc "$m: rawsys runs, text output ($(why $rc))"
+	main=$(sed -n 's/^getpid() = //p' "$d/exp2" | head -1)
+	grep -v '^+++\|^execve' "$d/raw.txt" | norm | sed "s/^\[pid ${main:-x}\] //" > "$d/got.all"
+	grep -Fxf "$d/exp2" "$d/got.all" > "$d/got"
+	{ diff -u --label expected --label traced <(grep -v '^\[pid ' "$d/exp2") <(grep -v '^\[pid ' "$d/got") &&
+		diff -u --label expected --label traced <(grep '^\[pid ' "$d/exp2") <(grep '^\[pid ' "$d/got"); } > "$d/diff" 2>&1
+	ok $? "$m: text: each raw call's strace line exactly once, in order"
+	diag < "$d/diff"
+}
+
+# ---- sigsys: hostile programs pass their own checks, tracing goes on -------
+sigsys_checks() {
+	local m=$1 mode d rc main c
+	for mode in $SIGSYS_MODES; do
+		d=$T/$m-$mode
+		mkdir -p "$d"
+		traced "$m" --json -o "$d/json" -- "$P/sigsys" "$mode" > "$d/out" 2> "$d/err"
+		rc=$?
+		[ $rc = 0 ] && grep -q '^1\.\.[1-9]' "$d/out" && ! grep -q '^not ok' "$d/out"
+		ok $? "$m: sigsys $mode: its checks pass ($(why $rc))"
+		grep '^not ok\|^#' "$d/out" | diag
+		[ $rc = 0 ] || head -5 "$d/err" | diag
+		[ "$m" = off ] && continue
+		main=$(jvalues "$d/json" pid type=exec | cut -d' ' -f1)
+		c=$(jcount "$d/json" name=getppid via=trap tid="${main:-x}")
+		[ "$c" = $MARKERS ]; ok $? "$m: sigsys $mode: still trapping after it: $c of $MARKERS raw getppid recorded"
+		case $mode in
+		vfork)
+			for a in 7 9; do
+				c=$(jcount "$d/json" name=exit args=$a via=trap tid!="${main:-x}")
+				[ "$c" = 1 ]; ok $? "$m: sigsys vfork: raw exit($a) of a CLONE_VM child recorded in its own tid ($c)"
+			done
+			c=$(jcount "$d/json" name=exit_group args=11 via=trap pid!="${main:-x}")
+			[ "$c" = 1 ]; ok $? "$m: sigsys vfork: raw fork child's exit_group(11) recorded in the child ($c)"
+			c=$(jcount "$d/json" type=exec exe=true)
+			[ "$c" = 2 ]; ok $? "$m: sigsys vfork: both /bin/true images traced (vfork+execve, raw vfork+raw execve: $c)"
+			;;
+		seccomp)
+			c=$(jcount "$d/json" name=getpriority via=trap err=EPERM)
+			[ "$c" = 3 ]; ok $? "$m: sigsys seccomp: raw getpriority denied by its filter, trapped once each in main, thread, child ($c of 3)"
+			c=$(jcount "$d/json" name=getpriority via=libc)
+			[ "$c" = 4 ]; ok $? "$m: sigsys seccomp: libc getpriority recorded once each, via libc ($c of 4)"
+			;;
+		esac
+	done
+}
+
+# ---- threads + fork + exec under the trap layer ------------------------------
+family_checks() {
+	local m=$1 d=$T/$1-family rc c t
+	mkdir -p "$d"
+	if [ -z "$PY" ]; then skip "$m: threads+fork+exec: no python3 executable"; return; fi
+	traced "$m" --json -o "$d/json" -- sh -c "$(workload "$d/py.out")" 2> "$d/err"
+	rc=$?
+	ok $rc "$m: threads+fork+exec: sh -c 'python3 ...; ls' runs ($(why $rc))"
+	[ $rc = 0 ] || head -5 "$d/err" | diag
+	local tids fpid lspid truepid pypid
+	tids=$(awk '$1 == "thread" { print $2 }' "$d/py.out")
+	fpid=$(awk '$1 == "fork" { print $2 }' "$d/py.out")
+	pypid=$(awk '$1 == "main" { print $2 }' "$d/py.out")
+	local with=0 total=0
+	for t in $tids; do
+		total=$((total + 1))
+		[ "$(jcount "$d/json" tid="$t" via=trap)" -gt 0 ] && with=$((with + 1))
+	done
+	[ $total = 4 ] && [ $with = 4 ]; ok $? "$m: threads: trapped calls recorded in $with of $total python threads"
+	c=$(jcount "$d/json" pid="${pypid:-x}" via=trap name=clone3)
+	[ "$c" = 4 ]; ok $? "$m: threads: pthread_create's clone3 trapped, once per thread ($c of 4)"
+	c=$(jcount "$d/json" pid="${fpid:-x}" via=trap name=getdents64)
+	[ "${c:-0}" -gt 0 ]; ok $? "$m: fork: the child's opendir/getdents64 trapped ($c)"
+	lspid=$(jvalues "$d/json" pid type=exec exe=ls | cut -d' ' -f1)
+	c=$(jcount "$d/json" pid="${lspid:-x}" via=trap name=getdents64)
+	[ "${c:-0}" -gt 0 ]; ok $? "$m: exec: ls's getdents64 trapped ($c)"
+	truepid=$(jvalues "$d/json" pid type=exec exe=true | cut -d' ' -f1)
+	c=$(jcount "$d/json" pid="${truepid:-x}" via=trap)
+	[ "${c:-0}" -gt 0 ]; ok $? "$m: exec: the subprocess's /bin/true has trapped calls ($c)"
+	# one record per syscall: the same counts as strace -f sees
+	if command -v strace >/dev/null; then
+		timeout -k 5 20 strace -f -qq -o "$d/st" -e trace=getdents64,clone3 \
+			sh -c "$(workload "$d/py2.out")" 2>/dev/null
+		local name a b
+		for name in getdents64 clone3; do
+			a=$(grep -c "^[0-9]* *$name(" "$d/st")
+			b=$(jcount "$d/json" name=$name)
+			[ "$a" = "$b" ]; ok $? "$m: $name: $b records, strace -f saw $a"
+		done
+	else
+		skip "$m: strace not installed"
+	fi
+}
+
+# ---- each mode ----------------------------------------------------------------
+for m in sud seccomp; do
+	case $m in sud) have=${have_sud:-0} ;; *) have=${have_seccomp:-0} ;; esac
+	if [ "$have" != 1 ]; then
+		skip "$m: the kernel has no $m here"
+		continue
+	fi
+	mkdir -p "$T/probe-$m"
+	traced "$m" -D "$T/probe-$m/rings" -o /dev/null -- /bin/true 2> "$T/probe-$m/err"
+	active=$(trap_mode_of "$T/probe-$m/rings")
+	if [ "$m" = seccomp ] && [ "$active" != seccomp ]; then
+		grep -v -F "$T" "$T/probe-$m/err" | grep -qi -- "$REFUSAL_RE"
+		ok $? "seccomp: not active (TRAP column: ${active:-none}): refused with a message"
+		diag < "$T/probe-$m/err"
+		skip "seccomp: the tracer refused the mode"
+		continue
+	fi
+	[ "$active" = "$m" ]; ok $? "$m: $TRAP_VAR=$m is active (TRAP column: ${active:-none})"
+	rawsys_checks "$m"
+	sigsys_checks "$m"
+	family_checks "$m"
+done
+
+# ---- off: nothing trapped, programs unchanged --------------------------------
+mkdir -p "$T/probe-off"
+traced off -D "$T/probe-off/rings" -o /dev/null -- /bin/true 2>/dev/null
+active=$(trap_mode_of "$T/probe-off/rings")
+[ "$active" = off ]; ok $? "off: $TRAP_VAR=off reported (TRAP column: ${active:-none})"
+mkdir -p "$T/off"
+traced off --json -o "$T/off/raw.json" -- "$P/rawsys" "$T/off/exp" > "$T/off/raw.out" 2>/dev/null
+rc=$?
+printf 'raw write\nchild\n' | cmp -s - "$T/off/raw.out" && [ $rc = 0 ]
+ok $? "off: rawsys runs, output unchanged ($(why $rc))"
+c=$(jcount "$T/off/raw.json" via=trap)
+[ "$c" = 0 ]; ok $? "off: no via=trap record ($c)"
+c=$(jcount "$T/off/raw.json" via=libc name=getpid)
+[ "$c" = 1 ]; ok $? "off: the wrapped getpid still recorded ($c)"
+sigsys_checks off
+
+# ---- default: sud where the kernel has it ----------------------------------------
+if [ "${have_sud:-0}" = 1 ]; then
+	mkdir -p "$T/probe-default"
+	traced default -D "$T/probe-default/rings" -o /dev/null -- /bin/true 2>/dev/null
+	active=$(trap_mode_of "$T/probe-default/rings")
+	[ "$active" = sud ]; ok $? "default ($TRAP_VAR unset): sud (TRAP column: ${active:-none})"
+else
+	skip "default: the kernel has no sud"
+fi
+
+echo "1..$n"
+exit $((failed > 0))
