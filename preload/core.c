@@ -852,7 +852,7 @@ SCT_SIGSAFE long sct_end(struct sct_call *c, long r, int failed)
 	sct_unallow(c);
 	int e = errno;
 	t->guard++;
-	sct_write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, 0);
+	sct_write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, t->vchild_tid);
 	t->guard--;
 	errno = e;
 	return r;
