@@ -3,8 +3,8 @@
 # calls are recorded once, with "via":"trap"; programs that block SIGSYS,
 # handle it, use seccomp, sigaltstack, siglongjmp or vfork are unharmed;
 # threads, fork children and exec'd programs are covered.  Each under
-# SCTRACE_TRAP=sud and =seccomp (where the kernel has them); =off traps
-# nothing; the default is sud.  Every traced run is bounded by `timeout`.
+# SCTRACE_TRAP=sud and =seccomp (where the kernel has them and the tracer
+# accepts them); =off traps nothing; the default (and auto) is sud.  Every traced run is bounded by `timeout`.
 # TAP output.
 #
 # Helpers: tests/progs/rawsys.c (writes the strace lines and the "via" each of
@@ -19,11 +19,13 @@ command -v python3 >/dev/null || { echo "1..0 # SKIP python3 needed to read --js
 [ "$(uname -m)" = x86_64 ] || { echo "1..0 # SKIP x86-64 only"; exit 77; }
 
 # ---- assumptions about the trap layer's interface: the one place to adjust ---
-# 1. SCTRACE_TRAP=sud|seccomp|off in sctrace's environment selects the layer
-#    (passed on to the preload library); unset means the default, which must
-#    be sud wherever the kernel has Syscall User Dispatch.
+# 1. SCTRACE_TRAP=auto|sud|seccomp|off in sctrace's environment selects the
+#    layer (passed on to the preload library); unset or auto is the default,
+#    which must be sud wherever the kernel has Syscall User Dispatch.
 # 2. The mode a process really runs in is the TRAP column (7th field) of
-#    `sctrace ls DIR` for its rings, kept with `sctrace -D DIR`.
+#    `sctrace ls DIR` for its rings, kept with `sctrace -D DIR`; the text
+#    trace starts with a header line matching HEADER_RE (%s: the mode), and
+#    a --json exec record has "trap":"MODE".
 # 3. --json: a trapped call has "via":"trap", a wrapped one "via":"libc";
 #    "tid" is the calling thread (for a process, its pid).  Text: lines of
 #    another thread than the first start with "[pid TID] ".
@@ -33,6 +35,7 @@ command -v python3 >/dev/null || { echo "1..0 # SKIP python3 needed to read --js
 #    wrappers-only.
 TRAP_VAR=SCTRACE_TRAP
 REFUSAL_RE='seccomp'
+HEADER_RE='^sctrace: pid [0-9]+ traced, trap layer %s$'
 trap_mode_of() { "$S" ls "$1" 2>/dev/null | awk 'NR == 2 { print $7; exit }'; }
 # -----------------------------------------------------------------------------
 
@@ -233,11 +236,16 @@ rawsys_checks() {
 	a=$(jcount "$d/raw.json" name=getpid)
 	[ "$t" = 1 ] && [ "$l" = 1 ] && [ "$a" = 2 ]
 	ok $? "$m: json: getpid made twice, recorded twice: raw via trap ($t), wrapped via libc ($l), all $a"
+	t=$(jvalues "$d/raw.json" trap type=exec)
+	[ "$t" = "$m" ]; ok $? "$m: json: the exec record names the trap layer (${t:-none})"
 
 	# text: the same lines, in call order per process, each exactly once
 	traced "$m" -o "$d/raw.txt" -e trace=$RAWSET -- "$P/rawsys" "$d/exp2" > /dev/null 2> "$d/raw2.err"
 	rc=$?
 	ok $rc "$m: rawsys runs, text output ($(why $rc))"
+	# shellcheck disable=SC2059 # HEADER_RE is the format
+	grep -Eq "$(printf "$HEADER_RE" "$m")" "$d/raw.txt"
+	ok $? "$m: text: the header names the trap layer ($(head -1 "$d/raw.txt"))"
 	main=$(sed -n 's/^getpid() = //p' "$d/exp2" | head -1)
 	grep -v '^+++\|^execve' "$d/raw.txt" | norm | sed "s/^\[pid ${main:-x}\] //" > "$d/got.all"
 	grep -Fxf "$d/exp2" "$d/got.all" > "$d/got"
@@ -363,19 +371,23 @@ printf 'raw write\nchild\n' | cmp -s - "$T/off/raw.out" && [ $rc = 0 ]
 ok $? "off: rawsys runs, output unchanged ($(why $rc))"
 c=$(jcount "$T/off/raw.json" via=trap)
 [ "$c" = 0 ]; ok $? "off: no via=trap record ($c)"
+t=$(jvalues "$T/off/raw.json" trap type=exec)
+[ "$t" = off ]; ok $? "off: the exec record says so (${t:-none})"
 c=$(jcount "$T/off/raw.json" via=libc name=getpid)
 [ "$c" = 1 ]; ok $? "off: the wrapped getpid still recorded ($c)"
 sigsys_checks off
 
-# ---- default: sud where the kernel has it ----------------------------------------
-if [ "${have_sud:-0}" = 1 ]; then
-	mkdir -p "$T/probe-default"
-	traced default -D "$T/probe-default/rings" -o /dev/null -- /bin/true 2>/dev/null
-	active=$(trap_mode_of "$T/probe-default/rings")
-	[ "$active" = sud ]; ok $? "default ($TRAP_VAR unset): sud (TRAP column: ${active:-none})"
-else
-	skip "default: the kernel has no sud"
-fi
+# ---- default and auto: sud where the kernel has it ---------------------------
+for m in default auto; do
+	if [ "${have_sud:-0}" != 1 ]; then
+		skip "$m: the kernel has no sud"
+		continue
+	fi
+	mkdir -p "$T/probe-$m"
+	traced $m -D "$T/probe-$m/rings" -o /dev/null -- /bin/true 2>/dev/null
+	active=$(trap_mode_of "$T/probe-$m/rings")
+	[ "$active" = sud ]; ok $? "$m ($TRAP_VAR=${m/default/unset}): sud (TRAP column: ${active:-none})"
+done
 
 echo "1..$n"
 exit $((failed > 0))
