@@ -103,7 +103,7 @@ SCT_SIGSAFE int sct_trap_adopts(unsigned nr)
 	case __NR_rt_sigsuspend: case __NR_ppoll: case __NR_pselect6:
 	case __NR_epoll_pwait: case __NR_epoll_pwait2:
 	case __NR_clone: case __NR_clone3: case __NR_fork: case __NR_vfork:
-	case __NR_exit_group:
+	case __NR_exit_group: case __NR_rt_sigpending:
 		return 1;
 	}
 	return 0;
@@ -111,9 +111,33 @@ SCT_SIGSAFE int sct_trap_adopts(unsigned nr)
 
 /* ---- SIGSYS that are not ours: the program's own action ---------------- */
 
+/* A SIGSYS for the program while it has SIGSYS blocked (in its view):
+ * held here until it unblocks it, then sent again, as the kernel would
+ * have kept it pending.  One, like any standard signal. */
+static __thread struct {
+	int pending;
+	siginfo_t si;
+} held __attribute__((tls_model("initial-exec")));
+
+static SCT_SIGSAFE void release_held(void)
+{
+	if (!held.pending || sct_self.app_sigsys_blocked)
+		return;
+	held.pending = 0;
+	sct_raw4(__NR_rt_tgsigqueueinfo, sct_raw0(__NR_getpid),
+		 sct_raw0(__NR_gettid), SIGSYS, &held.si);
+}
+
 static SCT_SIGSAFE void forward(int sig, siginfo_t *si, void *uc)
 {
 	void *h = app_sigsys.handler;
+	if (sct_self.app_sigsys_blocked && h != SIG_IGN) {
+		if (!held.pending) {
+			held.si = *si;
+			held.pending = 1;
+		}
+		return;
+	}
 	unsigned long flags = app_sigsys.flags;
 	if (h == SIG_IGN)
 		return;
@@ -171,6 +195,7 @@ static SCT_SIGSAFE long do_sigprocmask(long *a, ucontext_t *uc)
 	uint64_t now;
 	if (sct_raw4(__NR_rt_sigprocmask, SIG_BLOCK, 0, &now, 8) == 0)
 		*(uint64_t *)&uc->uc_sigmask = now;
+	release_held();
 	return r;
 }
 
@@ -400,6 +425,11 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		break;
 	case __NR_rt_sigaction:
 		r = do_sigaction(call);
+		break;
+	case __NR_rt_sigpending:
+		r = sct_raw2(nr, a[0], a[1]);
+		if (r == 0 && held.pending) /* written by the kernel */
+			*(uint64_t *)a[0] |= SIGSYS_BIT;
 		break;
 	case __NR_rt_sigsuspend:
 	case __NR_ppoll:
