@@ -967,14 +967,24 @@ static int check_dir(void)
 	return 0;
 }
 
+/* Copies in a static area, not malloc: the program's first malloc (brk,
+ * getrandom) must stay the program's own, as it would be untraced. */
+static char saved_env_area[16384];
+
 static void save_env(char **envp)
 {
+	char *p = saved_env_area, *end = saved_env_area + sizeof saved_env_area;
 	for (char **e = envp; e && *e; e++) {
 		if (sct_cfg.nsaved_env == SCT_MAX_SAVED_ENV)
 			break;
-		if (sct_strncmp(*e, "LD_PRELOAD=", 11) == 0 ||
-		    sct_strncmp(*e, "SCTRACE_", 8) == 0)
-			sct_cfg.saved_env[sct_cfg.nsaved_env++] = strdup(*e);
+		if (sct_strncmp(*e, "LD_PRELOAD=", 11) != 0 &&
+		    sct_strncmp(*e, "SCTRACE_", 8) != 0)
+			continue;
+		size_t n = sct_strlen(*e);
+		if (n + 1 > (size_t)(end - p))
+			break;
+		sct_cfg.saved_env[sct_cfg.nsaved_env++] = p;
+		p = sct_stpcpy(p, *e, end) + 1;
 	}
 }
 

@@ -156,6 +156,35 @@ static SCT_SIGSAFE void forward(int sig, siginfo_t *si, void *uc)
 		((void (*)(int))h)(sig);
 }
 
+/* ---- the program's signal handlers --------------------------------------
+ * Installed behind a trampoline: a handler may run while a wrapper has the
+ * selector at ALLOW (a signal in the middle of read()), and the program's
+ * code in it must still trap; its closing rt_sigreturn is then recorded
+ * here, since it will not trap. */
+static struct {
+	void *handler;
+	unsigned long flags;
+} app_act[65];
+
+static void trampoline(int sig, siginfo_t *si, void *uc)
+{
+	struct sct_thread *t = &sct_self;
+	unsigned char prev = t->sel;
+	void *h = app_act[sig].handler;
+	t->sel = SCT_SEL_BLOCK;
+	if (app_act[sig].flags & K_SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))h)(sig, si, uc);
+	else
+		((void (*)(int))h)(sig);
+	if (prev != SCT_SEL_BLOCK) {
+		static const long none[6];
+		struct sct_call c;
+		if (sct_trap_begin(&c, 0, __NR_rt_sigreturn, none))
+			sct_trap_end(&c, 0, SCT_RF_NORETURN);
+	}
+	t->sel = prev;
+}
+
 /* ---- signal masks and actions: SIGSYS stays ours ------------------------ */
 
 /* signal-safe: *SET read from the program's memory at ADDR; 0 if unreadable */
@@ -202,7 +231,7 @@ static SCT_SIGSAFE long do_sigprocmask(long *a, ucontext_t *uc)
 static SCT_SIGSAFE long do_sigaction(long *a)
 {
 	int sig = (int)a[0];
-	struct ksigaction act, old;
+	struct ksigaction act, old = { 0, 0, 0, 0 };
 	int has = a[1] && sct_safe_copy(&act, (uintptr_t)a[1], sizeof act) ==
 				   sizeof act;
 	if (sig == SIGSYS) { /* virtual: ours stays installed */
@@ -221,18 +250,34 @@ static SCT_SIGSAFE long do_sigaction(long *a)
 		return 0;
 	}
 	uint64_t bit = sig >= 1 && sig <= 64 ? 1ull << (sig - 1) : 0;
+	uint64_t want = has ? act.mask & SIGSYS_BIT : 0;
 	if (has)
 		act.mask &= ~SIGSYS_BIT;
+	if (bit) {
+		old.handler = app_act[sig].handler;
+		old.flags = app_act[sig].flags;
+	}
+	if (has && bit && act.handler != SIG_DFL && act.handler != SIG_IGN) {
+		app_act[sig].handler = act.handler;
+		app_act[sig].flags = act.flags;
+		act.handler = (void *)trampoline;
+		act.flags |= K_SA_SIGINFO;
+	}
 	long r = sct_raw4(__NR_rt_sigaction, sig, has ? (long)&act : a[1],
 			  a[2], a[3]);
 	if (r < 0)
 		return r;
-	if (a[2] && (app_masks_sigsys & bit)) /* written by the kernel */
-		((struct ksigaction *)a[2])->mask |= SIGSYS_BIT;
+	if (a[2]) { /* written by the kernel: the program's view of it */
+		struct ksigaction *o = (struct ksigaction *)a[2];
+		if (app_masks_sigsys & bit)
+			o->mask |= SIGSYS_BIT;
+		if (o->handler == (void *)trampoline) {
+			o->handler = old.handler;
+			o->flags = old.flags;
+		}
+	}
 	if (has && bit) {
-		uint64_t want = 0;
-		sct_safe_copy(&want, (uintptr_t)a[1] + 24, 8);
-		if (want & SIGSYS_BIT)
+		if (want)
 			__atomic_fetch_or(&app_masks_sigsys, bit, __ATOMIC_RELAXED);
 		else
 			__atomic_fetch_and(&app_masks_sigsys, ~bit, __ATOMIC_RELAXED);
