@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 		return cmd[0] == 'l' ? cmd_ls(dir) : cmd_clean(dir);
 	}
 	if (o.outfile) {
-		o.out = fopen(o.outfile, "w");
+		o.out = fopen(o.outfile, "we");
 		if (!o.out) {
 			fprintf(stderr, "sctrace: %s: %s\n", o.outfile, strerror(errno));
 			return 1;

@@ -119,5 +119,11 @@ else
   n=$((n+1)); echo "ok $n # SKIP strace not installed"
 fi
 
+# 12. the traced program sees the fds it would see untraced (-o's file
+# is not leaked to it)
+a=$(ls /proc/self/fd 2>/dev/null | sort | tr '\n' ' ')
+b=$("$S" -o "$T/fds.trace" -- ls /proc/self/fd 2>/dev/null | sort | tr '\n' ' ')
+[ "$a" = "$b" ]; ok $? "fds: same open fds traced as untraced ($b)"
+
 echo "1..$n"
 exit $((failed > 0))
