@@ -11,6 +11,9 @@
  *                                               captured from a failed call
  *   clock_gettime  clock_gettime(MONOTONIC)     vDSO: no kernel entry at all,
  *                                               so only a wrapper's own cost
+ *   raw_getppid    `syscall` instruction, nr 110  no libc: no wrapper sees it;
+ *                                               under sctrace's trap layer
+ *                                               every call raises SIGSYS
  *
  * Built without any preload flags: this is an ordinary program, traced by
  * LD_PRELOAD=libsctrace.so or by strace from the outside. */
@@ -27,6 +30,17 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* getppid through a `syscall` instruction of this program's own code */
+static inline long raw_getppid(void)
+{
+	long r;
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "0"(110L)
+			 : "rcx", "r11", "memory");
+	return r;
 }
 
 static int fd;
@@ -63,6 +77,10 @@ static void run(int which, long n)
 		for (long i = 0; i < n; i++)
 			s += stat("/nonexistent/sctrace-bench", &st);
 		break;
+	case 6:
+		for (long i = 0; i < n; i++)
+			s += raw_getppid();
+		break;
 	}
 	sink = s;
 }
@@ -71,15 +89,16 @@ int main(int argc, char **argv)
 {
 	static const char *const calls[] = { "getppid", "read0", "close_bad",
 					     "fstat", "clock_gettime",
-					     "stat_missing" };
+					     "stat_missing", "raw_getppid" };
 	int which = -1;
 	long n = argc == 3 ? atol(argv[2]) : 0;
-	for (int i = 0; argc == 3 && i < 6; i++)
+	for (int i = 0; argc == 3 && i < 7; i++)
 		if (strcmp(argv[1], calls[i]) == 0)
 			which = i;
 	if (which < 0 || n <= 0) {
 		fprintf(stderr,
-			"usage: loop getppid|read0|close_bad|fstat|stat_missing|clock_gettime N\n");
+			"usage: loop getppid|read0|close_bad|fstat|"
+			"stat_missing|clock_gettime|raw_getppid N\n");
 		return 2;
 	}
 	fd = open("/dev/zero", O_RDONLY);

@@ -3,16 +3,22 @@
 #
 #   1. ns per call of cheap libc syscall functions in a tight loop (bench/loop):
 #      native, libsctrace.so loaded but off, sctrace recording every call
-#      (SCTRACE_MODE=overwrite), strace -f -o /dev/null.
+#      (SCTRACE_MODE=overwrite), strace -f -o /dev/null; and raw_getppid, a
+#      `syscall` instruction that sctrace's trap layer catches, set against
+#      the bare Syscall User Dispatch round trip (bench/sudbare, no tracer).
 #   2. wall time of real programs (tar, find, python3, sqlite3): native,
-#      library loaded but off, sctrace (defaults: drop mode, 1M ring), strace.
+#      library loaded but off, sctrace with SCTRACE_TRAP=off (wrappers only),
+#      sctrace (defaults: trap layer on, drop mode, 1M ring), strace.
 #   3. how many calls sctrace saw in each program (sctrace ls).
+#   A summary of issue 4's cost targets closes the output.
 #
 # Every number is the minimum of several runs, the configurations interleaved
 # (these machines are shared and noisy).  Knobs (environment):
 #   RUNS=5 (loop)  PROG_RUNS=7 (programs)  ITERS=2000000  STRACE_ITERS=50000  COLD_ITERS=200000
-#   CALLS="getppid read0 close_bad fstat stat_missing clock_gettime"
+#   TRAP_ITERS=500000 (raw_getppid and sudbare; a trapped call costs microseconds)
+#   CALLS="getppid read0 close_bad fstat stat_missing clock_gettime raw_getppid"
 #   FILES=10000 (files in the generated tree)  BIG_RING=16M  ONLY=loop|programs
+# SCTRACE_TRAP in the environment applies to the sctrace columns (default auto).
 set -u
 export LC_ALL=C
 
@@ -21,9 +27,10 @@ die() { echo "bench: $*" >&2; exit 1; }
 [ $# -le 1 ] || die "usage: bash bench/run.sh [BUILD_DIR]"
 BD=${1:-build}
 B=$(cd "$BD" 2>/dev/null && pwd) || die "no build directory '$BD' (cmake -S . -B $BD && cmake --build $BD)"
-LIB=$B/libsctrace.so LOOP=$B/bench/loop SCT=$B/sctrace
+LIB=$B/libsctrace.so LOOP=$B/bench/loop SCT=$B/sctrace BARE=$B/bench/sudbare
 [ -f "$LIB" ] || die "$LIB missing: build first (cmake --build $BD)"
 [ -x "$LOOP" ] || die "$LOOP missing: build first (cmake --build $BD)"
+[ -x "$BARE" ] || die "$BARE missing: build first (cmake --build $BD)"
 command -v strace >/dev/null 2>&1 || die "strace not installed (apt-get install strace)"
 
 RUNS=${RUNS:-5}
@@ -31,7 +38,8 @@ PROG_RUNS=${PROG_RUNS:-7}
 ITERS=${ITERS:-2000000}
 STRACE_ITERS=${STRACE_ITERS:-50000}
 COLD_ITERS=${COLD_ITERS:-200000}
-CALLS=${CALLS:-getppid read0 close_bad fstat stat_missing clock_gettime}
+TRAP_ITERS=${TRAP_ITERS:-500000}
+CALLS=${CALLS:-getppid read0 close_bad fstat stat_missing clock_gettime raw_getppid}
 FILES=${FILES:-10000}
 BIG_RING=${BIG_RING:-16M}
 ONLY=${ONLY:-}
@@ -57,6 +65,7 @@ as() {
 	case $c in
 	native) "$@" ;;
 	off) SCTRACE_OFF=1 SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
+	notrap) SCTRACE_TRAP=off SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
 	sctrace) SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
 	sctrace-big) SCTRACE_DIR="$R" SCTRACE_RING_SIZE="$BIG_RING" LD_PRELOAD="$LIB" "$@" ;;
 	sctrace-cold) SCTRACE_DIR="$R" SCTRACE_RING_SIZE=64M LD_PRELOAD="$LIB" "$@" ;;
@@ -98,61 +107,130 @@ echo "sctrace benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')  commit $rev  build $B
 echo "$(uname -sr), $(nproc) CPUs, $(ldd --version 2>&1 | head -1 | sed 's/.* //;s/^/glibc /'), $(strace -V | head -1 | sed 's/ -- version//')"
 echo "every number: the minimum of $RUNS (1.) or $PROG_RUNS (2.) runs, configurations interleaved"
 
+# the trap layer sctrace runs with here (the TRAP column of sctrace ls)
+fresh
+trapmode=-
+if as sctrace "$LOOP" getppid 1 >/dev/null 2>&1 && "$SCT" ls "$R" >"$T/ls.out" 2>/dev/null; then
+	trapmode=$(awk 'NR == 2 { print $(NF - 1) }' "$T/ls.out")
+fi
+echo "trap layer in the sctrace columns: ${trapmode:--} (SCTRACE_TRAP=${SCTRACE_TRAP:-auto})"
+
+summary=() # lines of the closing summary
+
 # ---------------------------------------------------------------------------
 if [ "$ONLY" != programs ]; then
 	echo
-	echo "1. ns per call, tight loop of one libc call ($ITERS calls; $STRACE_ITERS under strace)"
-	echo "   off:     libsctrace.so loaded with SCTRACE_OFF=1 (wrappers pass through)"
+	echo "1. ns per call, tight loop of one libc call ($ITERS calls; $STRACE_ITERS under strace;"
+	echo "   raw_getppid $TRAP_ITERS)"
+	echo "   off:     libsctrace.so loaded with SCTRACE_OFF=1 (wrappers pass through, no trap layer)"
 	echo "   sctrace: every call recorded, SCTRACE_MODE=overwrite: the 1M ring wraps, so it"
 	echo "            stays in the cache and its pages stay mapped (a hot ring)"
 	echo "   cold:    every call recorded into fresh ring memory ($COLD_ITERS calls, 64M ring,"
 	echo "            nothing dropped): page faults and cache misses, as in a real program"
+	echo "   raw_getppid: a \`syscall\` instruction in the program (no libc): no wrapper sees it,"
+	echo "            sctrace's trap layer does (SIGSYS per call)"
 	echo
 	printf '%-13s %7s %7s %7s %7s %8s | %5s %8s %-5s %6s %8s | %10s %-5s\n' \
 		call native off sctrace cold strace "+off" "+sctrace" "<=100" "+cold" "+strace" "strace/sct" ">=100"
+	bare= # bench/sudbare's "native allowed trapped", once measured
 	for call in $CALLS; do
 		declare -A v=()
 		configs=(native off sctrace-ow sctrace-cold strace)
 		# strace cannot see a vDSO call: nothing to measure
 		[ "$call" = clock_gettime ] && configs=(native off sctrace-ow sctrace-cold)
+		# a trapped call is set against the bare SUD round trip, in the same rounds
+		[ "$call" = raw_getppid ] && configs+=(bare)
 		for ((i = 0; i < RUNS; i++)); do
 			for c in $(rotate "$i" "${configs[@]}"); do
 				n=$ITERS
+				[ "$call" = raw_getppid ] && n=$TRAP_ITERS
 				[ "$c" = strace ] && n=$STRACE_ITERS
 				[ "$c" = sctrace-cold ] && n=$COLD_ITERS
 				fresh
+				if [ "$c" = bare ]; then
+					[ "${v[bare]:-}" != none ] || continue
+					x=$("$BARE" "$n" 2>"$T/err")
+					case $? in
+					0) read -r bn ba bt <<<"$x"
+						v[bare-native]="${v[bare-native]:-} $bn"
+						v[bare-allowed]="${v[bare-allowed]:-} $ba"
+						v[bare]="${v[bare]:-} $bt" ;;
+					77) v[bare]=none ;; # no SUD in this kernel
+					*) die "sudbare failed: $(head -1 "$T/err")" ;;
+					esac
+					continue
+				fi
 				x=$(as "$c" "$LOOP" "$call" "$n" 2>"$T/err") || die "loop $call under $c failed: $(head -1 "$T/err")"
 				v[$c]="${v[$c]:-} $x"
 			done
 		done
+		# the targets of the +sctrace and strace/sct columns are the
+		# wrappers'; a trapped call's target is set against sudbare below
 		awk -v call="$call" -v n="$(min ${v[native]})" -v o="$(min ${v[off]})" \
 			-v s="$(min ${v[sctrace-ow]})" -v c="$(min ${v[sctrace-cold]})" \
-			-v t="$(min ${v[strace]:-})" 'BEGIN {
+			-v t="$(min ${v[strace]:-})" -v trapped="$([ "$call" = raw_getppid ] && echo 1)" 'BEGIN {
 			ds = s - n
-			okS = ds <= 100 ? "ok" : "MISS"
+			okS = trapped ? "-" : ds <= 100 ? "ok" : "MISS"
 			if (t == "") {
 				tt = "-"; dt = "-"; r = "-"; okR = ""
 			} else {
 				tt = sprintf("%.0f", t); dt = sprintf("%.0f", t - n)
 				if (ds > 0) { r = sprintf("%.0fx", (t - n) / ds); okR = (t - n) / ds >= 100 ? "ok" : "MISS" }
 				else { r = "inf"; okR = "ok" }
+				if (trapped) okR = "-"
 			}
 			printf "%-13s %7.1f %7.1f %7.1f %7.1f %8s | %5.1f %8.1f %-5s %6.1f %8s | %10s %-5s\n",
 				call, n, o, s, c, tt, o - n, ds, okS, c - n, dt, r, okR
 		}'
+		if [ "$call" = raw_getppid ]; then
+			if [ "${v[bare]:-none}" = none ]; then
+				bare=none
+			else
+				bare="$(min ${v[bare-native]}) $(min ${v[bare-allowed]}) $(min ${v[bare]})"
+				trap_sct=$(min ${v[sctrace-ow]}) trap_nat=$(min ${v[native]})
+			fi
+		fi
 		unset v
 	done
+	if [ -n "$bare" ]; then
+		echo
+		if [ "$bare" = none ]; then
+			echo "   bare SIGSYS round trip: no Syscall User Dispatch in this kernel (sudbare: exit 77)"
+			summary+=("trapped raw syscall / bare SIGSYS round trip: not measured (no SUD)")
+		else
+			read -r bn ba bt <<<"$bare"
+			line=$(awk -v bn="$bn" -v ba="$ba" -v bt="$bt" -v s="$trap_sct" -v n="$trap_nat" 'BEGIN {
+				r = s / bt
+				printf "%.1f %.1f %.1f %.1f %.1f %.1f %.2f %s", bn, ba, bt, bt - bn, s, s - bt, r, r <= 1.3 ? "ok" : "MISS"
+			}')
+			read -r bn ba bt dbt s ds r ok <<<"$line"
+			printf '   %-33s %7s %7s %7s %7s\n' "" native allowed trapped "+trap" \
+				"bare SIGSYS round trip (sudbare)" "$bn" "$ba" "$bt" "$dbt"
+			echo
+			echo "   raw_getppid under sctrace, trapped and recorded: $s ns = bare trapped + $ds ns;"
+			echo "   sctrace-trapped / bare = ${r}x (target <= 1.3: $ok)"
+			summary+=("$(printf '%-28s %6.2fx  (<= 1.30)  %-4s  sctrace %s ns, bare %s ns' \
+				"trapped raw syscall / bare" "$r" "$ok" "$s" "$bt")")
+		fi
+	fi
 	echo
-	echo "   +off, +sctrace, +cold, +strace: ns added per call over native (targets: +sctrace"
-	echo "   <= 100 ns; strace/sct = +strace / +sctrace >= 100x)."
+	echo "   +off, +sctrace, +cold, +strace: ns added per call over native (targets for the"
+	echo "   wrapped calls: +sctrace <= 100 ns; strace/sct = +strace / +sctrace >= 100x)."
 	echo "   clock_gettime is served by the vDSO: strace never sees it, only the wrapper does."
+	echo "   With the trap layer on, a wrapped call runs with SUD armed (selector ALLOW): its"
+	echo "   kernel entry pays the dispatch check (sudbare's allowed - native)."
+	echo "   raw_getppid: its target is sctrace-trapped / bare SIGSYS round trip <= 1.3 (sudbare:"
+	echo "   SUD armed by the program itself, a SIGSYS handler that only re-issues the call from"
+	echo "   its allowed region and writes RAX; native: before arming; allowed: armed, selector"
+	echo "   ALLOW; trapped: selector BLOCK; +trap: trapped - native)."
 fi
 
 # ---------------------------------------------------------------------------
 if [ "$ONLY" != loop ]; then
 	echo
-	echo "2. real programs, wall time (sctrace: plain LD_PRELOAD, default drop mode and 1M rings;"
-	echo "   big: SCTRACE_RING_SIZE=$BIG_RING, so that a busy program drops nothing)"
+	echo "2. real programs, wall time (sctrace: plain LD_PRELOAD, defaults: trap layer on, drop mode,"
+	echo "   1M rings; notrap: SCTRACE_TRAP=off, wrappers only; big: SCTRACE_RING_SIZE=$BIG_RING, so"
+	echo "   that a busy program drops nothing)"
 	# a tree of $FILES small files in 100 directories
 	src=$T/tree
 	per=$(((FILES + 99) / 100))
@@ -198,9 +276,9 @@ if [ "$ONLY" != loop ]; then
 	else skipped+=(sqlite3); fi
 	[ ${#skipped[@]} -eq 0 ] || echo "   skipped, not installed: ${skipped[*]}"
 	echo
-	printf '%-22s %8s %8s %8s %8s %8s | %7s %-5s %7s %-5s %7s %7s | %5s %7s %7s %7s\n' \
-		program native off sctrace big strace "sct/nat" "<=1.1" "big/nat" "<=1.1" "off/nat" "str/nat" \
-		rings calls "lost1M" "lost$BIG_RING"
+	printf '%-22s %8s %8s %8s %8s %8s %8s | %7s %-5s %7s %-5s %7s %-5s %7s %7s | %7s %9s %-4s\n' \
+		program native off notrap sctrace big strace "nt/nat" "<=1.1" "sct/nat" "<=1.25" \
+		"big/nat" "<=1.25" "off/nat" "str/nat" "str/sct" "+str/+sct" ">=10"
 	# one timed run: the command line is run by bash itself (no sh in between),
 	# and the rm/redirection parts are outside the timed region only for rm
 	timed() { # CONFIG CMDLINE -> seconds
@@ -213,36 +291,74 @@ if [ "$ONLY" != loop ]; then
 		b=$(now_us)
 		echo $((b - a))
 	}
+	seen=() # lines of table 3
 	for k in "${!names[@]}"; do
 		name=${names[$k]} cmd=${cmds[$k]}
 		declare -A v=()
-		configs=(native off sctrace sctrace-big strace)
+		configs=(native off notrap sctrace sctrace-big strace)
 		for ((i = 0; i < PROG_RUNS; i++)); do
 			for c in $(rotate "$i" "${configs[@]}"); do
 				v[$c]="${v[$c]:-} $(timed "$c" "$cmd")"
 			done
 		done
 		# one more traced run of each kind to count what sctrace saw
+		timed notrap "$cmd" >/dev/null
+		read -r ringsW recsW lostW < <(sum_rings "$R")
 		timed sctrace-big "$cmd" >/dev/null
 		read -r rings recsB lostB < <(sum_rings "$R")
 		timed sctrace "$cmd" >/dev/null
 		read -r rings recs lost < <(sum_rings "$R")
-		awk -v name="$name" -v n="$(min ${v[native]})" -v o="$(min ${v[off]})" \
-			-v s="$(min ${v[sctrace]})" -v g="$(min ${v[sctrace-big]})" -v t="$(min ${v[strace]})" \
-			-v rings="$rings" -v recs="$recs" -v lost="$lost" -v lostB="$lostB" 'BEGIN {
+		row=$(awk -v name="$name" -v n="$(min ${v[native]})" -v o="$(min ${v[off]})" \
+			-v w="$(min ${v[notrap]})" -v s="$(min ${v[sctrace]})" -v g="$(min ${v[sctrace-big]})" \
+			-v t="$(min ${v[strace]})" 'BEGIN {
+			# +str/+sct: time strace adds over what sctrace adds
+			if (s > n) { x = sprintf("%.1fx", (t - n) / (s - n)); okX = (t - n) / (s - n) >= 10 ? "ok" : "MISS" }
+			else { x = "inf"; okX = "ok" }
+			printf "%-22s %7.4fs %7.4fs %7.4fs %7.4fs %7.4fs %7.3fs | %6.3fx %-5s %6.3fx %-5s %6.3fx %-5s %6.3fx %6.2fx | %6.1fx %9s %-4s\n",
+				name, n / 1e6, o / 1e6, w / 1e6, s / 1e6, g / 1e6, t / 1e6,
+				w / n, w / n <= 1.10 ? "ok" : "MISS", s / n, s / n <= 1.25 ? "ok" : "MISS",
+				g / n, g / n <= 1.25 ? "ok" : "MISS", o / n, t / n, t / s, x, okX
+			printf "%s|%.2f|%s|%.2f|%.2f|%.1f|%s|%s\n", name, s / n, s / n <= 1.25 ? "ok" : "MISS",
+				g / n, w / n, t / s, x, okX
+		}')
+		echo "${row%%$'\n'*}"
+		IFS='|' read -r _ sn sok gn wn ts x okx <<<"${row#*$'\n'}"
+		summary+=("$(printf '%-28s %6sx  (<= 1.25)  %-4s  +str/+sct %7s (>= 10) %-4s  [big %sx, notrap %sx, str/sct %sx]' \
+			"$name" "$sn" "$sok" "$x" "$okx" "$gn" "$wn" "$ts")")
+		seen+=("$(awk -v name="$name" -v rings="$rings" -v recs="$recs" -v lost="$lost" -v lostB="$lostB" \
+			-v ringsW="$ringsW" -v recsW="$recsW" -v lostW="$lostW" 'BEGIN {
 			calls = recs ~ /^[0-9]+$/ ? recs + lost : "-"
-			printf "%-22s %7.4fs %7.4fs %7.4fs %7.4fs %7.3fs | %6.3fx %-5s %6.3fx %-5s %6.3fx %6.2fx | %5d %7s %7s %7s\n",
-				name, n / 1e6, o / 1e6, s / 1e6, g / 1e6, t / 1e6,
-				s / n, s / n <= 1.10 ? "ok" : "MISS", g / n, g / n <= 1.10 ? "ok" : "MISS",
-				o / n, t / n, rings, calls, lost, lostB
-		}'
+			callsW = recsW ~ /^[0-9]+$/ ? recsW + lostW : "-"
+			printf "%-22s %5d %8s %8s %8s | %5d %8s %8s\n", name, rings, calls, lost, lostB, ringsW, callsW, lostW
+		}')")
 		unset v
 	done
 	echo
-	echo "   sct/nat, off/nat, str/nat: wall time over native (target for sctrace: <= 1.10x)."
+	echo "   X/nat: wall time over native.  notrap: SCTRACE_TRAP=off, the libc wrappers only"
+	echo "   (target nt/nat <= 1.10); sctrace and big: the trap layer on, every syscall seen"
+	echo "   (issue 4: sct/nat <= 1.25, and strace -f at least 10x slower).  str/sct: strace's"
+	echo "   wall time over sctrace's; +str/+sct: the time strace adds over native divided by"
+	echo "   the time sctrace adds (target >= 10; a short program that strace slows less than"
+	echo "   10x can never reach str/sct >= 10, so the added times are compared, as in 1.)."
 	echo "   off: the library is loaded and resolves its functions but records nothing;"
-	echo "   sct/nat - off/nat is the cost of recording.  rings: traced threads (one ring"
-	echo "   each); calls: calls sctrace saw (records kept + lost); lost1M, lost$BIG_RING: calls"
-	echo "   dropped because the thread's ring was full (drop mode; a dropped call skips"
-	echo "   the record copy, so a lossy run is cheaper than full tracing)."
+	echo "   nt/nat - off/nat is the cost of recording the wrapped calls, sct/nat - nt/nat"
+	echo "   that of trapping and recording the rest."
+	echo
+	echo "3. what sctrace saw (one more run of each configuration)"
+	echo
+	printf '%-22s %5s %8s %8s %8s | %5s %8s %8s\n' "" "" "" "" "" notrap "" "" \
+		program rings calls "lost1M" "lost$BIG_RING" rings calls "lost1M"
+	printf '%s\n' "${seen[@]}"
+	echo
+	echo "   rings: traced threads (one ring each); calls: calls sctrace saw (records kept +"
+	echo "   lost), with the trap layer (sctrace, big) and with the wrappers only (notrap);"
+	echo "   lost1M, lost$BIG_RING: calls dropped because the thread's ring was full (drop mode;"
+	echo "   a dropped call skips the record copy, so a lossy run is cheaper than full tracing)."
+fi
+
+# ---------------------------------------------------------------------------
+if [ ${#summary[@]} -gt 0 ]; then
+	echo
+	echo "summary, issue 4 point 6 (trap layer: ${trapmode:--}): target, ratio, verdict"
+	printf '  %s\n' "${summary[@]}"
 fi
