@@ -20,8 +20,9 @@ struct sct_thread {
 	/* trap layer (trap.c) */
 	volatile unsigned char sel; /* Syscall User Dispatch selector */
 	unsigned char app_sigsys_blocked; /* the program's view of its mask */
-	unsigned short adopt_fn; /* a wrapper left this syscall to the trap */
-	int adopt_nr;          /* ... number, -1: none */
+	unsigned short adopt_fn; /* a wrapper left this syscall to the trap
+				    (0: none) */
+	int adopt_nr;          /* ... number */
 	int vchild_tid;        /* a vfork child running on this TLS: its tid */
 };
 

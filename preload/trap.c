@@ -43,7 +43,6 @@
 #define F_CLONE_VM 0x100ul
 #define F_CLONE_VFORK 0x4000ul
 #define F_CLONE_SETTLS 0x80000ul
-#define F_CLONE_THREAD 0x10000ul
 
 /* the kernel's struct sigaction (x86-64) */
 struct ksigaction {
@@ -393,10 +392,9 @@ static SCT_SIGSAFE long do_clone(long nr, long *a, ucontext_t *uc,
 		sct_gate_vfork(nr == __NR_clone ? a[0] : (long)flags,
 			       (long)g[REG_RSP]);
 	}
-	/* fork-like: the child is a copy and returns through this handler */
-	long r = nr == __NR_clone3 ? sct_raw2(nr, a[0], a[1])
-	       : nr == __NR_fork   ? sct_raw0(nr)
-				   : sct_raw5(nr, a[0], a[1], a[2], a[3], a[4]);
+	/* fork-like: the child is a copy and returns through this handler
+	 * (arguments past a call's own are ignored by the kernel) */
+	long r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], 0);
 	if (r == 0)
 		sct_after_fork_child();
 	return r;
