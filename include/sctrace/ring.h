@@ -64,8 +64,10 @@ struct sct_ring_hdr {
 	uint64_t seq;          /* creation order within the process */
 	char     comm[16];     /* short program name */
 	char     exe[256];     /* program path (NUL terminated, truncated) */
+	uint64_t image;        /* image id: names its side file PID-IMAGE.stk
+				  (include/sctrace/stack.h), 0 = none */
 	/* --- writer-updated fields (own cache line) --- */
-	uint64_t _pad0[5];
+	uint64_t _pad0[4];
 	uint64_t head;         /* end of committed data (release by writer) */
 	uint64_t tail;         /* oldest intact record (release by writer) */
 	uint64_t wip;          /* record being written, or SCT_NO_WIP */

@@ -1,0 +1,27 @@
+/* Side-file writer (preload/stack_write.c): stack table and module log of
+ * include/sctrace/stack.h.  Signal-safe, libc-free; linked by the preload
+ * library and by the unit tests. */
+#ifndef SCT_STACK_WRITE_H
+#define SCT_STACK_WRITE_H
+
+#include <sctrace/stack.h>
+
+#ifndef SCT_SIGSAFE
+#define SCT_SIGSAFE /* signal-safe */
+#endif
+
+/* signal-safe: fill the header of a zeroed side file of TOTAL bytes mapped
+ * at H. */
+SCT_SIGSAFE void sct_stk_init(struct sct_stk_hdr *h, uint64_t total,
+			      unsigned depth, unsigned nslots, uint64_t image,
+			      uint32_t pid, unsigned unwind);
+/* signal-safe: the id of the stack IPS[0..N) (innermost first), 0 when the
+ * table has no room. */
+SCT_SIGSAFE uint32_t sct_stk_intern(struct sct_stk_hdr *h,
+				    const uint64_t *ips, unsigned n);
+/* signal-safe: append one module log entry; -1 when it does not fit. */
+SCT_SIGSAFE int sct_mod_append(struct sct_stk_hdr *h, unsigned op,
+			       uint64_t ts, uint64_t start, uint64_t end,
+			       uint64_t offset, const char *path);
+
+#endif
