@@ -24,6 +24,7 @@
 sct_real_fn sct_realv[SCT_FN__COUNT];
 struct sct_config sct_cfg;
 int sct_pid;
+uint64_t sct_image;
 __thread struct sct_thread sct_self __attribute__((tls_model("initial-exec")));
 
 static int (*real_clock_gettime)(clockid_t, struct timespec *);
@@ -318,6 +319,7 @@ static SCT_SIGSAFE void fill_identity(struct sct_ring_hdr *h, int tid,
 {
 	struct timespec rt;
 	h->pid = (uint32_t)sct_pid;
+	h->image = sct_image;
 	h->tid = (uint32_t)tid;
 	h->ppid = (uint32_t)sct_raw0(__NR_getppid);
 	h->str_max = sct_cfg.str_max;
@@ -887,6 +889,7 @@ SCT_SIGSAFE void sct_after_fork_child(void)
 			 SCT_HDR_SIZE + t->w.mask + 1);
 	t->state = 0;
 	sct_pid = pid;
+	sct_image = sct_now();
 	__atomic_store_n(&ring_seq, 0, __ATOMIC_RELAXED);
 	exit_status = -1;
 	if (sct_cfg.enabled)
@@ -1019,6 +1022,7 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 		lookup_real("clock_gettime");
 	sct_pid = (int)sct_raw0(__NR_getpid);
 	init_tsc();
+	sct_image = sct_now();
 	parse_config();
 	init_capture_tables();
 	save_env(envp);

@@ -47,6 +47,9 @@ struct sct_config {
 
 extern struct sct_config sct_cfg;
 extern int sct_pid;
+/* this image's id: CLOCK_MONOTONIC ns when its tracing started (ctor, fork
+ * child); names its side file PID-IMAGE.stk (include/sctrace/stack.h) */
+extern uint64_t sct_image;
 extern __thread struct sct_thread sct_self;
 
 /* signal-safe: the calling thread's ring writer, created on first use;
