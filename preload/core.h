@@ -82,6 +82,12 @@ SCT_SIGSAFE size_t sct_safe_write(uintptr_t dst, const void *src, size_t n);
 SCT_SIGSAFE int sct_trap_begin(struct sct_call *c, unsigned fn, unsigned nr,
 			       const long *args);
 SCT_SIGSAFE void sct_trap_end(struct sct_call *c, long r, unsigned flags);
+/* seccomp.c: the seccomp RET_TRAP fallback: installs the filter trapping
+ * the syscall sites of the objects loaded now (not signal-safe: the
+ * constructor); -1 with *WHY set when refused.  Its traps carry
+ * SCT_SECCOMP_DATA in si_errno. */
+#define SCT_SECCOMP_DATA 0x5c7
+int sct_seccomp_install(const char **why);
 /* exec.c: a trapped execve/execveat: environment fixed, recorded at
  * entry, performed; returns only on failure (-errno). */
 SCT_SIGSAFE long sct_trap_exec(long nr, const long *a);

@@ -35,6 +35,8 @@
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON 1
 #define SI_SYS_USER_DISPATCH 2
+#define SI_SYS_SECCOMP 1
+#define PR_GET_SECCOMP_ 21
 #define K_SA_RESTORER 0x04000000ul
 #define K_SA_SIGINFO 4ul
 #define K_SA_NODEFER 0x40000000ul
@@ -73,6 +75,7 @@ static __thread struct {
 	long a[6];
 	int traced;
 	int err;
+	unsigned char sel;
 } vf __attribute__((tls_model("initial-exec")));
 
 static SCT_SIGSAFE long raw_sigaction(int sig, const struct ksigaction *act,
@@ -84,6 +87,10 @@ static SCT_SIGSAFE long raw_sigaction(int sig, const struct ksigaction *act,
 SCT_SIGSAFE void sct_trap_arm_thread(void)
 {
 	struct sct_thread *t = &sct_self;
+	if (sct_trap_mode == SCT_TRAP_SECCOMP) { /* inherited by clone */
+		t->sel = SCT_SEL_BLOCK;
+		return;
+	}
 	t->sel = SCT_SEL_ALLOW;
 	long r = sct_raw5(__NR_prctl, PR_SET_SYSCALL_USER_DISPATCH,
 			  PR_SYS_DISPATCH_ON, (long)__start_sct_gate,
@@ -342,7 +349,7 @@ void sct_vfork_parent(long r)
 {
 	struct sct_thread *t = &sct_self;
 	t->vchild_tid = 0;
-	t->sel = SCT_SEL_BLOCK; /* whatever the child left in it */
+	t->sel = vf.sel; /* whatever the child left in it */
 	if (vf.traced)
 		sct_trap_end(&vf.c, r, 0);
 	sct_vf[REG_RAX] = r;
@@ -389,6 +396,7 @@ static SCT_SIGSAFE long do_clone(long nr, long *a, ucontext_t *uc,
 		vf.c.args = vf.a;
 		vf.traced = traced;
 		vf.err = errno;
+		vf.sel = sct_self.sel;
 		sct_gate_vfork(nr == __NR_clone ? a[0] : (long)flags,
 			       (long)g[REG_RSP]);
 	}
@@ -405,12 +413,16 @@ static SCT_SIGSAFE long do_clone(long nr, long *a, ucontext_t *uc,
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
-	if (si->si_code != SI_SYS_USER_DISPATCH) {
+	if (si->si_code != SI_SYS_USER_DISPATCH &&
+	    (si->si_code != SI_SYS_SECCOMP || si->si_errno != SCT_SECCOMP_DATA)) {
 		forward(sig, si, uc);
 		return;
 	}
 	int saved_errno = errno;
 	struct sct_thread *t = &sct_self;
+	/* seccomp traps calls made inside a wrapper too: performed here, the
+	 * wrapper records them (SUD never traps them: selector ALLOW) */
+	int wrapped = t->sel == SCT_SEL_ALLOW;
 	greg_t *g = uc->uc_mcontext.gregs;
 	long nr = g[REG_RAX];
 	long a[6] = { g[REG_RDI], g[REG_RSI], g[REG_RDX],
@@ -421,7 +433,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		t->adopt_fn = 0;
 	}
 	struct sct_call c;
-	int traced = nr >= 0 && nr < 65536 &&
+	int traced = !wrapped && nr >= 0 && nr < 65536 &&
 		     sct_trap_begin(&c, fn, (unsigned)nr, a);
 	long r, call[6];
 	uint64_t tmp;
@@ -447,6 +459,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		__builtin_unreachable();
 	case __NR_execve:
 	case __NR_execveat:
+		if (wrapped) { /* the wrapper fixed and recorded it */
+			r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+			break;
+		}
 		r = sct_trap_exec(nr, a); /* records itself */
 		traced = 0;
 		break;
@@ -460,8 +476,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 			g[REG_RAX] = 0;
 			return;
 		}
-		t->vchild_tid = 0;
-		t->sel = SCT_SEL_BLOCK;
+		t->vchild_tid = 0; /* whatever a vfork-like child left */
+		t->sel = wrapped ? SCT_SEL_ALLOW : SCT_SEL_BLOCK;
 		break;
 	case __NR_rt_sigprocmask:
 		r = do_sigprocmask(call, uc);
@@ -504,20 +520,26 @@ static int sud_works(void)
 	return 1;
 }
 
+/* the seccomp fallback, the SIGSYS handler already installed; 0 when on */
+static int seccomp_init(int req)
+{
+	const char *why = 0;
+	if (sct_seccomp_install(&why) == 0) {
+		sct_trap_mode = SCT_TRAP_SECCOMP;
+		sct_self.sel = SCT_SEL_BLOCK;
+		return 0;
+	}
+	sct_msg(req == SCT_TRAP_SECCOMP ? "SCTRACE_TRAP=seccomp: refused: "
+					: "trap layer (seccomp fallback) refused: ",
+		why, "; tracing with the libc wrappers only");
+	return -1;
+}
+
 void sct_trap_init(void)
 {
 	int req = sct_cfg.trap_req;
 	if (req == SCT_TRAP_OFF)
 		return;
-	if (req == SCT_TRAP_SECCOMP) {
-		/* refused: a seccomp filter outlives exec and cannot be
-		 * removed, and no exec story here yet guarantees that a
-		 * descendant never runs a trapped address before its own
-		 * handler exists (README, Limits) */
-		sct_msg("SCTRACE_TRAP=seccomp: refused (no exec-safe seccomp ",
-			"filter yet); tracing with the libc wrappers only", 0);
-		return;
-	}
 	struct ksigaction act = { (void *)on_sigsys,
 				  K_SA_SIGINFO | K_SA_NODEFER | K_SA_RESTORER,
 				  (void *)sct_gate_sigreturn, 0 };
@@ -527,15 +549,20 @@ void sct_trap_init(void)
 			"raw syscalls are not traced", 0);
 		return;
 	}
-	if (!sud_works()) {
-		raw_sigaction(SIGSYS, &old, 0);
-		if (req == SCT_TRAP_SUD)
-			sct_msg("Syscall User Dispatch unavailable (Linux >= 5.11); ",
-				"raw syscalls are not traced", 0);
-		return;
-	}
 	/* an inherited SIG_IGN (exec keeps it) is the program's own */
 	app_sigsys = old;
-	sct_trap_mode = SCT_TRAP_SUD;
-	sct_self.sel = SCT_SEL_BLOCK;
+	if (req != SCT_TRAP_SECCOMP && sud_works()) {
+		sct_self.sel = SCT_SEL_BLOCK;
+		sct_trap_mode = SCT_TRAP_SUD;
+		return;
+	}
+	if (req == SCT_TRAP_SUD)
+		sct_msg("Syscall User Dispatch unavailable (Linux >= 5.11); ",
+			"raw syscalls are not traced", 0);
+	else if (seccomp_init(req) == 0)
+		return;
+	sct_self.sel = SCT_SEL_ALLOW;
+	/* an ancestor's filter may still trap here: keep the handler */
+	if (sct_raw1(__NR_prctl, PR_GET_SECCOMP_) != 2)
+		raw_sigaction(SIGSYS, &old, 0);
 }
