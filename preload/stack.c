@@ -1,0 +1,668 @@
+/* Caller stacks (issue 5), capture side: the per-image side file, stack
+ * capture for wrapped and trapped calls, the module log.  Interface and
+ * calling contract in stack.h; file format in include/sctrace/stack.h.
+ *
+ * Two unwinders:
+ *  - libunwind (default): unw_backtrace, DWARF-based, with libunwind's
+ *    per-thread frame cache (~7 ns a frame once warm).  A cache miss makes
+ *    libunwind parse unwind tables: dl_iterate_phdr (the loader's lock),
+ *    sigprocmask, mmap, all through libc, hence the guard and the ALLOW
+ *    selector around it.  A trapped call is unwound from its ucontext by
+ *    stack_uc.S, never through the kernel's signal frame.
+ *  - fp: a frame-pointer walk, every read bounded to the stack mapping
+ *    that holds the starting stack pointer (found in /proc/self/maps),
+ *    8-byte aligned, strictly upwards: it never faults.
+ *
+ * Everything reachable from a wrapper or the SIGSYS handler uses raw
+ * syscalls only (sct_raw). */
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+#include <ucontext.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "core.h"
+#include "stack.h"
+#include "stack_write.h"
+
+#define DEFAULT_DEPTH 16u
+#define NSLOTS 8192u               /* stack table slots (power of two) */
+#define MOD_LOG_SIZE (256u << 10)  /* module log bytes */
+/* frames of libsctrace.so itself above a wrapped call's caller (record
+ * path, wrapper): asked for on top of the depth, dropped */
+#define SELF_SLACK 6u
+#define PAGE 4096ul
+#define K_PROT_EXEC 4l
+#define K_MAP_FIXED 0x10l
+#define K_MAP_ANONYMOUS 0x20l
+
+#define XSTR(x) STR(x)
+#define STR(x) #x
+
+typedef int (*bt_fn)(void **, int);
+int sct_stk_uc_trace(void **buf, int n, const unsigned long regs[3], bt_fn bt);
+
+static struct {
+	struct sct_stk_hdr *hdr; /* the side file, NULL while stacks are off */
+	uint64_t total;          /* its mapped size */
+	unsigned depth;          /* frames per stack */
+	unsigned mode;           /* enum sct_unwind_mode */
+	bt_fn bt;                /* unw_backtrace */
+	uintptr_t self_lo, self_hi; /* text of libsctrace.so */
+	uintptr_t ld_lo, ld_hi;     /* text of ld.so */
+	uint64_t exec_lo, exec_hi;  /* span of the exec mappings logged */
+} stk;
+
+/* fp mode: the calling thread's own stack mapping [lo, hi) */
+static __thread struct {
+	uintptr_t lo, hi;
+	int warm;
+} tstk;
+
+/* ---- small helpers --------------------------------------------------- */
+
+static SCT_SIGSAFE int in_self(uint64_t ip)
+{
+	return ip >= stk.self_lo && ip < stk.self_hi;
+}
+
+/* The exec file mappings logged and not unmapped since, so that an unmap
+ * logs UNMAP only when it takes one of them away (a munmap of malloc'ed
+ * memory among the libraries logs nothing).  Slots are claimed by a CAS
+ * of hi from 0 (free) to 1 (being written), published by a release store
+ * of hi; freed by a CAS back to 0.  A mapping that finds no slot switches
+ * to the coarse test: any overlap with [exec_lo, exec_hi). */
+#define XR_MAX 1024u
+static struct {
+	uint64_t lo, hi;
+} xr[XR_MAX];
+static unsigned xr_n;  /* slots ever used (high-water mark) */
+static int xr_full;
+
+/* signal-safe: remember [lo, hi) as logged executable */
+static SCT_SIGSAFE void exec_add(uint64_t lo, uint64_t hi)
+{
+	uint64_t v = __atomic_load_n(&stk.exec_lo, __ATOMIC_RELAXED);
+	while ((v == 0 || lo < v) &&
+	       !__atomic_compare_exchange_n(&stk.exec_lo, &v, lo, 1,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	v = __atomic_load_n(&stk.exec_hi, __ATOMIC_RELAXED);
+	while (hi > v &&
+	       !__atomic_compare_exchange_n(&stk.exec_hi, &v, hi, 1,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	for (unsigned i = 0; i < XR_MAX; i++) {
+		uint64_t free = 0;
+		if (__atomic_load_n(&xr[i].hi, __ATOMIC_RELAXED) != 0 ||
+		    !__atomic_compare_exchange_n(&xr[i].hi, &free, 1, 0,
+						 __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		xr[i].lo = lo;
+		/* pairs with the acquire load in exec_take */
+		__atomic_store_n(&xr[i].hi, hi, __ATOMIC_RELEASE);
+		unsigned n = __atomic_load_n(&xr_n, __ATOMIC_RELAXED);
+		while (n < i + 1 &&
+		       !__atomic_compare_exchange_n(&xr_n, &n, i + 1, 1,
+						    __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED))
+			;
+		return;
+	}
+	__atomic_store_n(&xr_full, 1, __ATOMIC_RELAXED);
+}
+
+/* signal-safe: does [lo, hi) overlap an exec mapping logged?  Forgets
+ * those it covers whole. */
+static SCT_SIGSAFE int exec_take(uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo || lo >= __atomic_load_n(&stk.exec_hi, __ATOMIC_RELAXED) ||
+	    hi <= __atomic_load_n(&stk.exec_lo, __ATOMIC_RELAXED))
+		return 0;
+	if (__atomic_load_n(&xr_full, __ATOMIC_RELAXED))
+		return 1;
+	int hit = 0;
+	unsigned n = __atomic_load_n(&xr_n, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t h = __atomic_load_n(&xr[i].hi, __ATOMIC_ACQUIRE);
+		if (h <= 1 || lo >= h || hi <= xr[i].lo)
+			continue;
+		hit = 1;
+		if (lo <= xr[i].lo && hi >= h)
+			__atomic_compare_exchange_n(&xr[i].hi, &h, 0, 0,
+						    __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+	}
+	return hit;
+}
+
+/* ---- /proc/self/maps, raw ------------------------------------------- */
+
+struct maps_rd {
+	long fd;
+	unsigned len, pos;
+	char buf[1024];
+};
+
+static SCT_SIGSAFE int maps_open(struct maps_rd *r)
+{
+	r->fd = sct_raw4(__NR_openat, AT_FDCWD, "/proc/self/maps",
+			 O_RDONLY | O_CLOEXEC, 0);
+	r->len = r->pos = 0;
+	return r->fd < 0 ? -1 : 0;
+}
+
+/* signal-safe: the next line of R in LINE (NUL terminated, cut at MAX - 1
+ * bytes); 0 at the end or on a read error. */
+static SCT_SIGSAFE int maps_line(struct maps_rd *r, char *line, unsigned max)
+{
+	unsigned n = 0;
+	for (;;) {
+		if (r->pos == r->len) {
+			long k = sct_raw3(__NR_read, r->fd, r->buf, sizeof r->buf);
+			if (k == -EINTR)
+				continue;
+			if (k <= 0) {
+				line[n] = 0;
+				return n > 0;
+			}
+			r->len = (unsigned)k;
+			r->pos = 0;
+		}
+		char c = r->buf[r->pos++];
+		if (c == '\n')
+			break;
+		if (n < max - 1)
+			line[n++] = c;
+	}
+	line[n] = 0;
+	return 1;
+}
+
+static SCT_SIGSAFE const char *hex(const char *p, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (;; p++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else
+			break;
+		x = x << 4 | d;
+	}
+	*v = x;
+	return p;
+}
+
+struct maps_ent {
+	uint64_t lo, hi, off;
+	char perms[5];
+	const char *path; /* inside the line; "" for anonymous */
+};
+
+/* signal-safe: parse "lo-hi perms off dev inode   path" */
+static SCT_SIGSAFE int maps_parse(const char *l, struct maps_ent *e)
+{
+	const char *p = hex(l, &e->lo);
+	if (*p++ != '-')
+		return -1;
+	p = hex(p, &e->hi);
+	if (*p++ != ' ')
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		if (!*p)
+			return -1;
+		e->perms[i] = *p++;
+	}
+	e->perms[4] = 0;
+	if (*p++ != ' ')
+		return -1;
+	p = hex(p, &e->off);
+	for (int f = 0; f < 2; f++) { /* dev, inode */
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	e->path = p;
+	return 0;
+}
+
+/* signal-safe: the mapping that holds ADDR, in [*lo, *hi); -1 if none */
+static SCT_SIGSAFE int mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+{
+	struct maps_rd r;
+	char line[128];
+	struct maps_ent e;
+	int found = -1;
+	if (maps_open(&r) < 0)
+		return -1;
+	while (found < 0 && maps_line(&r, line, sizeof line))
+		if (maps_parse(line, &e) == 0 && addr >= e.lo && addr < e.hi) {
+			*lo = e.lo;
+			*hi = e.hi;
+			found = 0;
+		}
+	sct_raw1(__NR_close, r.fd);
+	return found;
+}
+
+/* ---- the side file -------------------------------------------------- */
+
+static SCT_SIGSAFE void side_path(char *buf, const char *end, int tmp)
+{
+	char *p = sct_stpcpy(buf, sct_cfg.dir, end);
+	p = sct_stpcpy(p, tmp ? "/.tmp-" : "/", end);
+	p = sct_utoa(p, (unsigned long)sct_pid, end);
+	p = sct_stpcpy(p, "-", end);
+	p = sct_utoa(p, sct_image, end);
+	sct_stpcpy(p, ".stk", end);
+}
+
+static SCT_SIGSAFE void side_fail(const char *what, long err)
+{
+	char num[24];
+	sct_utoa(num, (unsigned long)-err, num + sizeof num);
+	sct_msg(what, num, "); caller stacks are off");
+}
+
+/* signal-safe: create, size (real blocks: a full /dev/shm fails here,
+ * never as SIGBUS later), map, fill the header of and publish the side
+ * file of this image; NULL on failure (reported). */
+static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
+{
+	char tmp[SCT_PATH_MAX], final[SCT_PATH_MAX];
+	uint64_t slot = sizeof(struct sct_stk_slot) + 8ull * stk.depth;
+	uint64_t total = SCT_STK_HDR_SIZE + slot * NSLOTS + MOD_LOG_SIZE;
+	side_path(tmp, tmp + sizeof tmp, 1);
+	side_path(final, final + sizeof final, 0);
+	long fd = sct_raw4(__NR_openat, AT_FDCWD, tmp,
+			   O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+			   0600);
+	if (fd < 0) {
+		side_fail("cannot create the stack file (errno ", fd);
+		return 0;
+	}
+	long r = sct_raw4(__NR_fallocate, fd, 0, 0, total);
+	if (r == -EOPNOTSUPP)
+		r = sct_raw2(__NR_ftruncate, fd, total);
+	void *map = 0;
+	if (r == 0) {
+		r = sct_raw6(__NR_mmap, 0, total, 0x3 /* PROT_READ|WRITE */,
+			     0x01 /* MAP_SHARED */, fd, 0);
+		if (r < 0 && r > -4096)
+			map = 0;
+		else
+			map = (void *)r, r = 0;
+	}
+	sct_raw1(__NR_close, fd);
+	if (map)
+		r = sct_raw5(__NR_renameat2, AT_FDCWD, tmp, AT_FDCWD, final,
+			     1 /* RENAME_NOREPLACE */);
+	if (!map || r < 0) {
+		sct_raw3(__NR_unlinkat, AT_FDCWD, tmp, 0);
+		if (map)
+			sct_raw2(__NR_munmap, map, total);
+		side_fail("cannot size, map or name the stack file (errno ", r);
+		return 0;
+	}
+	struct sct_stk_hdr *h = map;
+	const char *s = sct_cfg.exe;
+	for (unsigned i = 0; i < sizeof h->exe - 1 && s[i]; i++)
+		h->exe[i] = s[i];
+	stk.total = total;
+	/* magic last (release): a reader seeing it sees the header */
+	sct_stk_init(h, total, stk.depth, NSLOTS, sct_image, (uint32_t)sct_pid,
+		     stk.mode);
+	return h;
+}
+
+/* Constructor: the executable file mappings when tracing starts, and the
+ * vDSO, as MAP entries at the image's start time. */
+static void log_snapshot(struct sct_stk_hdr *h)
+{
+	struct maps_rd r;
+	char line[SCT_PATH_MAX + 128];
+	struct maps_ent e;
+	if (maps_open(&r) < 0) {
+		sct_msg("cannot read /proc/self/maps: ",
+			"caller stacks will not be symbolized", 0);
+		return;
+	}
+	while (maps_line(&r, line, sizeof line)) {
+		if (maps_parse(line, &e) < 0 || e.perms[2] != 'x')
+			continue;
+		if (e.path[0] != '/' && sct_strncmp(e.path, "[vdso]", 7) != 0)
+			continue;
+		sct_mod_append(h, SCT_MOD_MAP, sct_image, e.lo, e.hi,
+			       e.path[0] == '/' ? e.off : 0, e.path);
+		exec_add(e.lo, e.hi);
+	}
+	sct_raw1(__NR_close, r.fd);
+}
+
+/* ---- unwinding -------------------------------------------------------- */
+
+/* signal-safe: the stack mapping that holds SP: the thread's own (cached)
+ * or, for a stack of its own (coroutine, sigaltstack), looked up now. */
+static SCT_SIGSAFE int stack_bounds(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
+{
+	if (sp >= tstk.lo && sp < tstk.hi) {
+		*lo = sp;
+		*hi = tstk.hi;
+		return 0;
+	}
+	uintptr_t mlo, mhi;
+	if (mapping_of(sp, &mlo, &mhi) < 0)
+		return -1;
+	if (mhi == tstk.hi) { /* the main thread's stack grew */
+		tstk.lo = mlo;
+		tstk.hi = mhi;
+	}
+	*lo = sp;
+	*hi = mhi;
+	return 0;
+}
+
+/* signal-safe: return addresses along the frame-pointer chain from FP,
+ * every read inside [lo, hi), strictly upwards, aligned. */
+static SCT_SIGSAFE unsigned fp_walk(uint64_t *ips, unsigned max, uintptr_t fp,
+				    uintptr_t lo, uintptr_t hi)
+{
+	unsigned n = 0;
+	while (n < max && !(fp & 7) && fp >= lo && fp + 16 <= hi) {
+		const uintptr_t *f = (const uintptr_t *)fp;
+		if (f[1] < PAGE)
+			break;
+		ips[n++] = f[1];
+		if (f[0] <= fp)
+			break;
+		fp = f[0];
+	}
+	return n;
+}
+
+/* signal-safe: raw return addresses of the calling code, innermost first
+ * (frame 0 is in this library) */
+static __attribute__((noinline)) SCT_SIGSAFE unsigned
+unwind_here(uint64_t *ips, unsigned max)
+{
+	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
+		int n = stk.bt((void **)ips, (int)max);
+		return n > 0 ? (unsigned)n : 0;
+	}
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0), lo, hi;
+	if (stack_bounds(fp, &lo, &hi) < 0)
+		return 0;
+	return fp_walk(ips, max, fp, lo, hi);
+}
+
+SCT_SIGSAFE void sct_stack_warm_thread(void)
+{
+	if (!stk.hdr || tstk.warm)
+		return;
+	int e = errno;
+	unsigned char sel = sct_self.sel;
+	sct_self.sel = SCT_SEL_ALLOW;
+	tstk.warm = 1;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (stk.mode == SCT_UNWIND_FP)
+		mapping_of(sp, &tstk.lo, &tstk.hi);
+	uint64_t ips[4];
+	unwind_here(ips, 4);
+	sct_self.sel = sel;
+	errno = e;
+}
+
+SCT_SIGSAFE uint32_t sct_stack_wrapped(void)
+{
+	struct sct_stk_hdr *h = stk.hdr;
+	if (!h)
+		return 0;
+	int e = errno;
+	unsigned char sel = sct_self.sel;
+	sct_self.sel = SCT_SEL_ALLOW;
+	uint64_t ips[SCT_STK_MAX_DEPTH + SELF_SLACK];
+	unsigned n = unwind_here(ips, stk.depth + SELF_SLACK), skip = 0;
+	while (skip < n && in_self(ips[skip]))
+		skip++;
+	uint32_t id = sct_stk_intern(h, ips + skip, n - skip);
+	sct_self.sel = sel;
+	errno = e;
+	return id;
+}
+
+SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)
+{
+	struct sct_stk_hdr *h = stk.hdr;
+	if (!h)
+		return 0;
+	const ucontext_t *uc = ucv;
+	const greg_t *g = uc->uc_mcontext.gregs;
+	unsigned long regs[3] = { (unsigned long)g[REG_RIP],
+				  (unsigned long)g[REG_RSP],
+				  (unsigned long)g[REG_RBP] };
+	uint64_t ips[SCT_STK_MAX_DEPTH + 1];
+	unsigned n = 1;
+	ips[0] = regs[0];
+	if (regs[0] >= stk.ld_lo && regs[0] < stk.ld_hi) /* the loader */
+		return sct_stk_intern(h, ips, 1);
+	int e = errno;
+	unsigned char sel = sct_self.sel;
+	sct_self.sel = SCT_SEL_ALLOW;
+	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
+		/* ips[0]: return address into stack_uc.S, ips[1]: the rip */
+		int k = sct_stk_uc_trace((void **)ips, (int)stk.depth + 1, regs,
+					 stk.bt);
+		if (k >= 2 && ips[1] == regs[0])
+			n = (unsigned)k - 1;
+		for (unsigned i = 0; i < n; i++)
+			ips[i] = ips[i + 1];
+		ips[0] = regs[0];
+	} else {
+		uintptr_t lo, hi;
+		if (stack_bounds(regs[1], &lo, &hi) == 0)
+			n += fp_walk(ips + 1, stk.depth - 1, regs[2], lo, hi);
+	}
+	uint32_t id = sct_stk_intern(h, ips, n);
+	sct_self.sel = sel;
+	errno = e;
+	return id;
+}
+
+/* ---- the module log after the start -------------------------------- */
+
+static SCT_SIGSAFE void log_map(struct sct_stk_hdr *h, uint64_t lo,
+				uint64_t len, long fd, uint64_t off)
+{
+	char link[32], path[SCT_PATH_MAX];
+	char *p = sct_stpcpy(link, "/proc/self/fd/", link + sizeof link);
+	sct_utoa(p, (unsigned long)fd, link + sizeof link);
+	long k = sct_raw4(__NR_readlinkat, AT_FDCWD, link, path,
+			  sizeof path - 1);
+	if (k < 0)
+		k = 0;
+	path[k] = 0;
+	sct_mod_append(h, SCT_MOD_MAP, sct_now(), lo, lo + len, off, path);
+	exec_add(lo, lo + len);
+}
+
+static SCT_SIGSAFE void log_unmap(struct sct_stk_hdr *h, uint64_t lo,
+				  uint64_t hi)
+{
+	if (exec_take(lo, hi))
+		sct_mod_append(h, SCT_MOD_UNMAP, sct_now(), lo, hi, 0, "");
+}
+
+SCT_SIGSAFE void sct_stack_note_map(unsigned nr, const long *a, long ret)
+{
+	struct sct_stk_hdr *h = stk.hdr;
+	if (!h || (unsigned long)ret >= -4096ul)
+		return;
+	int e = errno;
+	uint64_t at = (uint64_t)ret;
+	switch (nr) {
+	case __NR_mmap: {
+		uint64_t len = ((uint64_t)a[1] + PAGE - 1) & ~(PAGE - 1);
+		if ((a[2] & K_PROT_EXEC) && !(a[3] & K_MAP_ANONYMOUS) &&
+		    (int)a[4] >= 0)
+			log_map(h, at, len, (int)a[4], (uint64_t)a[5]);
+		else if (a[3] & K_MAP_FIXED) /* replaced what was there */
+			log_unmap(h, at, at + len);
+		break;
+	}
+	case __NR_munmap:
+		log_unmap(h, (uint64_t)a[0],
+			  (uint64_t)a[0] + (((uint64_t)a[1] + PAGE - 1) & ~(PAGE - 1)));
+		break;
+	case __NR_mremap: {
+		uint64_t old = (uint64_t)a[0], olen = (uint64_t)a[1],
+			 nlen = (uint64_t)a[2];
+		if (at != old)
+			log_unmap(h, old, old + olen); /* moved */
+		else if (nlen < olen)
+			log_unmap(h, old + nlen, old + olen); /* shrunk */
+		if (at != old)
+			log_unmap(h, at, at + nlen); /* landed on something */
+		break;
+	}
+	}
+	errno = e;
+}
+
+SCT_SIGSAFE void sct_stack_after_fork_child(void)
+{
+	struct sct_stk_hdr *old = stk.hdr;
+	if (!old)
+		return;
+	int e = errno;
+	unsigned char sel = sct_self.sel;
+	sct_self.sel = SCT_SEL_ALLOW;
+	uint64_t old_total = stk.total;
+	stk.hdr = 0;
+	struct sct_stk_hdr *h = side_create();
+	if (h) {
+		/* pairs with the writers' relaxed reservation: entries past
+		 * it are not looked at; each one's commit is acquired */
+		uint64_t end = __atomic_load_n(&old->mod_head, __ATOMIC_ACQUIRE);
+		if (end > old->mod_size)
+			end = old->mod_size;
+		const unsigned char *log = (const unsigned char *)old + old->mod_off;
+		for (uint64_t at = 0; at + sizeof(struct sct_mod_ent) <= end;) {
+			const struct sct_mod_ent *m =
+				(const struct sct_mod_ent *)(log + at);
+			uint32_t len = __atomic_load_n(&m->len, __ATOMIC_ACQUIRE);
+			if (len == 0 || at + len > end)
+				break;
+			/* pairs with the writer's release store of commit */
+			if (__atomic_load_n(&m->commit, __ATOMIC_ACQUIRE))
+				sct_mod_append(h, m->op, m->ts, m->start, m->end,
+					       m->offset, (const char *)(m + 1));
+			at += len;
+		}
+	}
+	sct_raw2(__NR_munmap, old, old_total);
+	stk.hdr = h;
+	sct_self.sel = sel;
+	errno = e;
+}
+
+/* ---- the constructor's part ----------------------------------------- */
+
+static int find_ranges(struct dl_phdr_info *info, size_t size, void *ldbase)
+{
+	(void)size;
+	uintptr_t me = (uintptr_t)&find_ranges;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr,
+			  hi = lo + ph->p_memsz;
+		if (me >= lo && me < hi) {
+			stk.self_lo = lo;
+			stk.self_hi = hi;
+		}
+		if (ldbase && info->dlpi_addr == (uintptr_t)ldbase) {
+			stk.ld_lo = lo;
+			stk.ld_hi = hi;
+		}
+	}
+	return 0;
+}
+
+static void parse_stack_env(void)
+{
+	const char *v;
+	stk.depth = DEFAULT_DEPTH;
+	stk.mode = SCT_UNWIND_LIBUNWIND;
+	if ((v = getenv("SCTRACE_STACK")) && *v) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+		if (*end || *v == '-' || n > SCT_STK_MAX_DEPTH)
+			sct_msg("SCTRACE_STACK=", v,
+				": not a number of frames in 0..64; using 16");
+		else
+			stk.depth = (unsigned)n;
+	}
+	if ((v = getenv("SCTRACE_UNWIND")) && *v) {
+		if (sct_strncmp(v, "fp", 3) == 0)
+			stk.mode = SCT_UNWIND_FP;
+		else if (sct_strncmp(v, "libunwind", 10) != 0)
+			sct_msg("SCTRACE_UNWIND=", v,
+				": not libunwind or fp; using libunwind");
+	}
+}
+
+/* libunwind.so.8, local to us: its symbols stay out of the program's
+ * global scope.  Per-thread caching: no lock on a frame cache miss. */
+static int load_libunwind(void)
+{
+	void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		sct_msg("cannot load libunwind.so.8 (SCTRACE_UNWIND=fp ",
+			"needs no library); caller stacks are off", 0);
+		return -1;
+	}
+	typedef int (*policy_fn)(unw_addr_space_t, unw_caching_policy_t);
+	policy_fn policy = (policy_fn)dlsym(lib, XSTR(unw_set_caching_policy));
+	unw_addr_space_t *as = dlsym(lib, XSTR(unw_local_addr_space));
+	stk.bt = (bt_fn)dlsym(lib, "unw_backtrace");
+	if (!policy || !as || !stk.bt) {
+		sct_msg("libunwind.so.8 lacks unw_backtrace; ",
+			"caller stacks are off", 0);
+		return -1;
+	}
+	policy(*as, UNW_CACHE_PER_THREAD);
+	return 0;
+}
+
+void sct_stack_init(void)
+{
+	unsigned char sel = sct_self.sel;
+	sct_self.sel = SCT_SEL_ALLOW;
+	parse_stack_env();
+	if (stk.depth == 0 ||
+	    (stk.mode == SCT_UNWIND_LIBUNWIND && load_libunwind() < 0))
+		goto out;
+	/* after loading libunwind: its text is in the snapshot */
+	void *ldbase = (void *)getauxval(AT_BASE);
+	dl_iterate_phdr(find_ranges, ldbase);
+	struct sct_stk_hdr *h = side_create();
+	if (!h)
+		goto out;
+	log_snapshot(h);
+	stk.hdr = h;
+	sct_stack_warm_thread();
+out:
+	sct_self.sel = sel;
+}
