@@ -113,6 +113,106 @@ void sct_summary_add(struct sct_summary *s, const struct sct_ev *ev);
 void sct_summary_print(FILE *fp, const struct sct_summary *s);
 void sct_summary_free(struct sct_summary *s);
 
+/* --- string-keyed hash map (dump/hmap.c) ------------------------------------*/
+struct sct_hent {
+	char *key;     /* NUL-terminated copy; NULL: free slot */
+	size_t klen;
+	uint64_t hash;
+	void *val;     /* the caller's */
+};
+struct sct_hmap {
+	struct sct_hent *v;
+	size_t n, cap;
+};
+/* The entry of KEY; with CREATE a new one (val NULL) when missing, else
+ * NULL.  Entry pointers are valid until the next creating call. */
+struct sct_hent *sct_hmap_get(struct sct_hmap *m, const char *key, int create);
+struct sct_hent *sct_hmap_getn(struct sct_hmap *m, const char *key, size_t n,
+			       int create);
+/* A copy of S owned by the map, the same pointer for equal strings. */
+const char *sct_hmap_intern(struct sct_hmap *m, const char *s);
+void sct_hmap_free(struct sct_hmap *m, void (*free_val)(void *));
+
+/* --- side files: caller stacks and module log (dump/stack_read.c) ----------*/
+struct sct_mod {               /* one module log entry, copied out */
+	uint64_t ts, start, end, offset;
+	unsigned op;           /* SCT_MOD_MAP, SCT_MOD_UNMAP */
+	size_t order;          /* position in the log */
+	char *path;
+};
+struct sct_stkfile {
+	char *path;
+	const unsigned char *map; /* the file, read-only, as long as it was */
+	uint64_t size;
+	uint32_t depth, nslots, slot_size;
+	uint64_t mod_off, mod_size; /* module log clamped to the mapping */
+	uint64_t mod_seen;     /* mod_head at the last parse */
+	int mod_partial;       /* last parse met an unfinished entry */
+	int mod_corrupt;       /* last parse stopped at a bad entry */
+	struct sct_mod *mods;  /* by ts, then log order */
+	size_t nmods;
+};
+/* Open and check a side file.  NULL with a one-line message in ERR when it
+ * cannot be used at all; a usable but damaged file (truncated) is opened
+ * with its warning in ERR.  Every later read is checked against the file. */
+struct sct_stkfile *sct_stkfile_open(const char *path, char *err,
+				     size_t errlen);
+void sct_stkfile_close(struct sct_stkfile *f);
+/* The ips of stack ID (innermost first) into IPS[0..MAX); 0 when unknown. */
+unsigned sct_stkfile_stack(const struct sct_stkfile *f, uint32_t id,
+			   uint64_t *ips, unsigned max);
+/* Re-read the module log when the writer added to it. */
+void sct_stkfile_mods_update(struct sct_stkfile *f);
+/* Entries with ts <= TS: the log as it was at TS (an "epoch"). */
+size_t sct_stkfile_epoch(const struct sct_stkfile *f, uint64_t ts);
+/* The MAP entry that maps IP in the log's first EPOCH entries (the latest
+ * entry covering IP decides; an UNMAP means nothing), else the first later
+ * MAP covering IP, else NULL. */
+const struct sct_mod *sct_stkfile_module(const struct sct_stkfile *f,
+					 uint64_t ip, size_t epoch);
+
+/* --- symbolization (dump/sym.c, with elfutils) ------------------------------*/
+struct sct_frame {
+	uint64_t ip;           /* absolute, as recorded */
+	const char *obj;       /* mapped file (or "[vdso]"), NULL: unknown */
+	uint64_t addr;         /* ip - load bias: the file's own address */
+	const char *sym;       /* NULL: no symbol */
+	uint64_t off;          /* ip - symbol address */
+	const char *file;      /* source file (lines only), or NULL */
+	int line;              /* 0: unknown */
+};
+struct sct_sym;
+struct sct_sym *sct_sym_new(int lines);
+void sct_sym_free(struct sct_sym *s);
+/* Fill F for IP inside module entry M (NULL: unknown module).  Strings in
+ * F live as long as S. */
+void sct_sym_resolve(struct sct_sym *s, const struct sct_mod *m, uint64_t ip,
+		     struct sct_frame *f);
+
+/* --- stacks of a ring directory (dump/stacks.c) ----------------------------*/
+struct sct_stacks;
+/* LINES: also source file:line (-kk). */
+struct sct_stacks *sct_stacks_new(const char *dir, int lines);
+void sct_stacks_free(struct sct_stacks *s);
+/* The symbolized stack of record R of a ring with header H, innermost
+ * first: count, 0 when R has none (or its side file is unusable, warned
+ * about once).  *OUT stays valid until sct_stacks_free. */
+unsigned sct_stacks_get(struct sct_stacks *s, const struct sct_ring_hdr *h,
+			const struct sct_rec *r, const struct sct_frame **out);
+/* strace -k line: " > /lib/libc.so.6(__write+0x10) [0xf8350]
+", with
+ * LINES " file.c:12" before the newline when known. */
+void sct_frame_print(struct sbuf *b, const struct sct_frame *f, int lines);
+/* JSON object of a frame: {"ip":"0x..","obj":..,"addr":..,"sym":..,
+ * "off":..,"file":..,"line":..} (null for unknown). */
+void sct_frame_json(struct sbuf *b, const struct sct_frame *f);
+/* "sym" or "obj+0xaddr" (basename of obj), "[unknown]" (folded stacks) */
+void sct_frame_short(struct sbuf *b, const struct sct_frame *f);
+/* Is F in libc, the dynamic loader or sctrace itself (report --by=frame)? */
+int sct_frame_is_runtime(const struct sct_frame *f);
+/* JSON string (with quotes), escaped. */
+void sct_json_str(struct sbuf *b, const char *s, size_t n);
+
 /* "sud", "seccomp" or "off": the trap layer that fed a ring */
 static inline const char *sct_trap_name(unsigned mode)
 {

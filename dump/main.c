@@ -15,6 +15,8 @@ static const char usage[] =
 	"       sctrace dump [OPTIONS] [DIR]           print the rings in DIR\n"
 	"       sctrace ls [DIR]                       list traced threads in DIR\n"
 	"       sctrace clean [DIR]                    remove rings of finished threads\n"
+	"       sctrace report [OPTIONS] [DIR]         calls, errors, latency per call site\n"
+	"       sctrace export --format=F [OPTIONS] [DIR]  chrome trace JSON or folded stacks\n"
 	"\n"
 	"Output (as strace):\n"
 	"  -o FILE          write the trace to FILE instead of stderr\n"
@@ -32,6 +34,9 @@ static const char usage[] =
 	"  -y               print paths of file descriptors\n"
 	"  -f               accepted for strace compatibility (always on)\n"
 	"  --json           one JSON object per line\n"
+	"  -k               caller stack under each syscall (as strace -k;\n"
+	"                   with --json a \"stack\" array)\n"
+	"  -kk              the same with source file:line when debug info has it\n"
 	"Tracing (run mode):\n"
 	"  -D DIR           ring directory (kept afterwards)\n"
 	"  --keep           keep the temporary ring directory\n"
@@ -40,6 +45,14 @@ static const char usage[] =
 	"  --capture=N      bytes of strings and buffers recorded (default 256)\n"
 	"Dump mode:\n"
 	"  --follow         keep printing while the traced programs run\n"
+	"Report mode (-e, -Z/-z and -kk apply too):\n"
+	"  --sort=KEY       time (default), calls, errors\n"
+	"  --top=N          only the first N sites\n"
+	"  --by=frame       group by the first frame outside libc, ld.so, sctrace\n"
+	"Export mode (-e, -o apply too):\n"
+	"  --format=FMT     chrome (trace event JSON for Perfetto) or folded\n"
+	"                   (flame graph input: frames;syscall WEIGHT)\n"
+	"  --weight=W       folded: time (ns, default) or count\n"
 	"  -h, --help       this text;  -V, --version   the version\n"
 	"Environment for LD_PRELOAD=libsctrace.so: SCTRACE_DIR, SCTRACE_STRSIZE,\n"
 	"SCTRACE_RING_SIZE, SCTRACE_MODE=drop|overwrite, SCTRACE_OFF=1.\n";
@@ -143,7 +156,7 @@ static int number(const char *s, unsigned long max, unsigned long *out)
 }
 
 enum { OPT_JSON = 256, OPT_FOLLOW, OPT_KEEP, OPT_RING, OPT_OVERWRITE,
-       OPT_CAPTURE };
+       OPT_CAPTURE, OPT_SORT, OPT_TOP, OPT_BY, OPT_FORMAT, OPT_WEIGHT };
 
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -155,15 +168,66 @@ static const struct option longopts[] = {
 	{ "ring-size", required_argument, NULL, OPT_RING },
 	{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "weight", required_argument, NULL, OPT_WEIGHT },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The index of WORD in the NULL-terminated WORDS, -1 when absent. */
+static int word(const char *const *words, const char *w)
+{
+	for (int i = 0; words[i]; i++)
+		if (strcmp(words[i], w) == 0)
+			return i;
+	return -1;
+}
+
+/* --sort, --top, --by, --format, --weight */
+static int report_opt(struct opts *o, int c, const char *arg)
+{
+	static const char *const sorts[] = { "time", "calls", "errors", NULL };
+	static const char *const fmts[] = { "chrome", "folded", NULL };
+	static const char *const weights[] = { "time", "count", NULL };
+	unsigned long v;
+	int i;
+	switch (c) {
+	case OPT_SORT:
+		if ((i = word(sorts, arg)) < 0)
+			return bad("--sort: '%s' is not time, calls or errors", arg);
+		o->sort = i;
+		return 0;
+	case OPT_TOP:
+		if (number(arg, 1ul << 30, &v) < 0)
+			return bad("--top: '%s' is not a number", arg);
+		o->top = v;
+		return 0;
+	case OPT_BY:
+		if (strcmp(arg, "frame") != 0 && strcmp(arg, "stack") != 0)
+			return bad("--by: '%s' is not frame or stack", arg);
+		o->by_frame = arg[0] == 'f';
+		return 0;
+	case OPT_FORMAT:
+		if ((i = word(fmts, arg)) < 0)
+			return bad("--format: '%s' is not chrome or folded", arg);
+		o->format = i + FMT_CHROME;
+		return 0;
+	default:
+		if ((i = word(weights, arg)) < 0)
+			return bad("--weight: '%s' is not time or count", arg);
+		o->weight_count = i;
+		return 0;
+	}
+}
 
 static int parse(struct opts *o, int argc, char **argv)
 {
 	int c, x = 0, t = 0;
 	unsigned long v;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:ho:e:Zzs:xtrTcCyfD:V", longopts,
+	while ((c = getopt_long(argc, argv, "+:ho:e:Zzs:xtrTcCyfkD:V", longopts,
 				NULL)) != -1) {
 		int rc = 0;
 		switch (c) {
@@ -213,6 +277,16 @@ static int parse(struct opts *o, int argc, char **argv)
 			break;
 		case 'f':
 			break;
+		case 'k':
+			o->stack++;
+			break;
+		case OPT_SORT:
+		case OPT_TOP:
+		case OPT_BY:
+		case OPT_FORMAT:
+		case OPT_WEIGHT:
+			rc = report_opt(o, c, optarg);
+			break;
 		case 'D':
 			o->dir = optarg;
 			break;
@@ -252,6 +326,8 @@ static int parse(struct opts *o, int argc, char **argv)
 	}
 	o->po.xlevel = x > 2 ? 2 : x;
 	o->ts = t > 3 ? TS_TTT : (enum ts_mode)t;
+	if (o->stack > 2)
+		o->stack = 2;
 	if (!o->capture)
 		o->capture = o->po.strsize > DEFAULT_CAPTURE ? o->po.strsize
 							     : DEFAULT_CAPTURE;
@@ -262,8 +338,9 @@ int main(int argc, char **argv)
 {
 	struct opts o = { .po = { .strsize = DEFAULT_STRSIZE } };
 	const char *cmd = "run";
-	if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "ls") == 0 ||
-			 strcmp(argv[1], "clean") == 0)) {
+	static const char *const cmds[] = { "dump", "ls", "clean", "report",
+					    "export", NULL };
+	if (argc > 1 && word(cmds, argv[1]) >= 0) {
 		cmd = argv[1];
 		argv++, argc--;
 	}
@@ -287,15 +364,18 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (strcmp(cmd, "dump") == 0) {
+	if (strcmp(cmd, "export") == 0 && o.format == FMT_NONE)
+		return bad("%s", "export needs --format=chrome or --format=folded");
+	if (strcmp(cmd, "run") != 0) {
 		if (argc - optind > 1)
-			return bad("dump takes at most one directory, not '%s'",
+			return bad("takes at most one directory, not '%s'",
 				   argv[optind + 1]);
 		if (optind < argc)
 			o.dir = argv[optind];
 		if (!o.outfile)
 			o.out = stdout;
-		rc = cmd_dump(&o);
+		rc = cmd[0] == 'd' ? cmd_dump(&o)
+		     : cmd[0] == 'r' ? cmd_report(&o) : cmd_export(&o);
 	} else {
 		if (optind >= argc)
 			return bad("%s", "must have CMD to run (or: dump, ls, clean)");

@@ -36,6 +36,7 @@ struct printer {
 	struct sbuf line;
 	int final;             /* last drain: hold nothing back */
 	int header_done;       /* the trace header line was written */
+	struct sct_stacks *stk; /* -k: side files of the ring directory */
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -101,7 +102,7 @@ static int is_exec(const struct sct_rec *r)
 }
 
 /* Is syscall record R shown by -e trace= and -e status=? */
-static int wanted(const struct opts *o, const struct sct_rec *r)
+int opts_wanted(const struct opts *o, const struct sct_rec *r)
 {
 	if (o->trace && (r->nr >= SCT_NSYS || !o->trace[r->nr]))
 		return 0;
@@ -151,21 +152,6 @@ static void put_prefix(struct printer *p, const struct sct_ring_hdr *h,
 	}
 }
 
-static void json_str(struct sbuf *b, const char *s, size_t n)
-{
-	sb_putc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			sb_printf(b, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			sb_printf(b, "\\u%04x", c);
-		else
-			sb_putc(b, (char)c);
-	}
-	sb_putc(b, '"');
-}
-
 static void json_head(struct sbuf *b, const char *type,
 		      const struct sct_ring_hdr *h, const struct sct_rec *r)
 {
@@ -174,19 +160,36 @@ static void json_head(struct sbuf *b, const char *type,
 		  (unsigned long long)(r->ts + (uint64_t)h->real_offset));
 }
 
-static void json_syscall(struct printer *p, const struct sct_ev *ev,
-			 const struct proc *pr)
+/* -k: the record's symbolized stack, innermost first */
+static unsigned stack_of(struct printer *p, const struct sct_ev *ev,
+			 const struct sct_frame **fr)
+{
+	*fr = NULL;
+	return p->stk ? sct_stacks_get(p->stk, ev->hdr, ev->rec, fr) : 0;
+}
+
+static void json_stack(struct printer *p, const struct sct_ev *ev)
+{
+	const struct sct_frame *fr;
+	unsigned n = stack_of(p, ev, &fr);
+	if (!n)
+		return;
+	sb_puts(&p->line, ",\"stack\":[");
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			sb_putc(&p->line, ',');
+		sct_frame_json(&p->line, &fr[i]);
+	}
+	sb_putc(&p->line, ']');
+}
+
+void json_call_fields(struct sbuf *b, const struct sct_ev *ev,
+		      const struct sct_popts *po, const struct sct_fdtab *fds)
 {
 	const struct sct_rec *r = ev->rec;
 	const struct sct_sysent *se = r->nr < SCT_NSYS ? &sct_sysent[r->nr] : NULL;
-	struct sbuf *b = &p->line, arg = { 0 };
-	json_head(b, "syscall", ev->hdr, r);
-	sb_printf(b, ",\"dur_ns\":%llu,\"name\":", (unsigned long long)r->dur);
-	if (se && se->name)
-		json_str(b, se->name, strlen(se->name));
-	else
-		sb_printf(b, "\"syscall_%#x\"", r->nr);
-	sb_printf(b, ",\"nr\":%u,\"args\":[", r->nr);
+	struct sbuf arg = { 0 };
+	sb_puts(b, "\"args\":[");
 	int nargs = se && se->name ? se->nargs : r->nargs;
 	for (int i = 0; i < nargs; i++) {
 		if (se && se->args[i].cond && i > 0 &&
@@ -194,10 +197,10 @@ static void json_syscall(struct printer *p, const struct sct_ev *ev,
 		      (r->args[i - 1] & 020200000) == 020200000))
 			break;
 		sb_reset(&arg);
-		sct_print_arg(&arg, ev, i, &p->o->po, p->o->po.decode_fds ? pr->fds : NULL);
+		sct_print_arg(&arg, ev, i, po, fds);
 		if (i)
 			sb_putc(b, ',');
-		json_str(b, arg.s ? arg.s : "", arg.len);
+		sct_json_str(b, arg.s ? arg.s : "", arg.len);
 	}
 	sb_free(&arg);
 	sb_puts(b, "],\"ret\":");
@@ -216,10 +219,28 @@ static void json_syscall(struct printer *p, const struct sct_ev *ev,
 	}
 	sb_puts(b, ",\"fn\":");
 	if (r->fn && r->fn < sct_nfn)
-		json_str(b, sct_fn_names[r->fn], strlen(sct_fn_names[r->fn]));
+		sct_json_str(b, sct_fn_names[r->fn], strlen(sct_fn_names[r->fn]));
 	else
 		sb_puts(b, "null");
-	sb_printf(b, ",\"via\":\"%s\"}\n", r->via == SCT_VIA_TRAP ? "trap" : "libc");
+	sb_printf(b, ",\"via\":\"%s\"", r->via == SCT_VIA_TRAP ? "trap" : "libc");
+}
+
+static void json_syscall(struct printer *p, const struct sct_ev *ev,
+			 const struct proc *pr)
+{
+	const struct sct_rec *r = ev->rec;
+	const struct sct_sysent *se = r->nr < SCT_NSYS ? &sct_sysent[r->nr] : NULL;
+	struct sbuf *b = &p->line;
+	json_head(b, "syscall", ev->hdr, r);
+	sb_printf(b, ",\"dur_ns\":%llu,\"name\":", (unsigned long long)r->dur);
+	if (se && se->name)
+		sct_json_str(b, se->name, strlen(se->name));
+	else
+		sb_printf(b, "\"syscall_%#x\"", r->nr);
+	sb_printf(b, ",\"nr\":%u,", r->nr);
+	json_call_fields(b, ev, &p->o->po, p->o->po.decode_fds ? pr->fds : NULL);
+	json_stack(p, ev);
+	sb_puts(b, "}\n");
 }
 
 static void emit(struct printer *p)
@@ -252,7 +273,7 @@ static void show_start(struct printer *p, const struct sct_ev *ev,
 		json_head(b, "exec", ev->hdr, r);
 		sb_printf(b, ",\"trap\":\"%s\",\"exe\":",
 			  sct_trap_name(ev->hdr->trap_mode));
-		json_str(b, ev->hdr->exe, strnlen(ev->hdr->exe, sizeof ev->hdr->exe));
+		sct_json_str(b, ev->hdr->exe, strnlen(ev->hdr->exe, sizeof ev->hdr->exe));
 		sb_puts(b, ",\"argv\":[");
 		if (argv) {
 			const char *s = (const char *)sct_blob_data(argv);
@@ -261,7 +282,7 @@ static void show_start(struct printer *p, const struct sct_ev *ev,
 				size_t l = strnlen(s + off, argv->len - off);
 				if (k++)
 					sb_putc(b, ',');
-				json_str(b, s + off, l);
+				sct_json_str(b, s + off, l);
 				off += l + 1;
 			}
 		}
@@ -321,7 +342,7 @@ static void show_syscall(struct printer *p, const struct sct_ev *ev,
 	const struct sct_fdtab *fds = p->o->po.decode_fds ? pr->fds : NULL;
 	if (p->sum)
 		sct_summary_add(p->sum, ev);
-	if (p->o->summary == 1 || !wanted(p->o, r)) {
+	if (p->o->summary == 1 || !opts_wanted(p->o, r)) {
 		sct_fdtab_apply(pr->fds, ev);
 		return;
 	}
@@ -345,6 +366,10 @@ static void show_syscall(struct printer *p, const struct sct_ev *ev,
 		sb_printf(b, " <%llu.%06llu>", (unsigned long long)(r->dur / 1000000000u),
 			  (unsigned long long)(r->dur % 1000000000u / 1000u));
 	sb_putc(b, '\n');
+	const struct sct_frame *fr;
+	unsigned n = stack_of(p, ev, &fr);
+	for (unsigned i = 0; i < n; i++)
+		sct_frame_print(b, &fr[i], p->o->stack > 1);
 	emit(p);
 }
 
@@ -419,6 +444,8 @@ static void show(struct printer *p, size_t i)
 
 void printer_drain(struct printer *p, struct ringset *set)
 {
+	if (p->o->stack && !p->stk)
+		p->stk = sct_stacks_new(set->dir, p->o->stack > 1);
 	for (size_t k = 0; k < set->n; k++) {
 		struct sct_rring *r = set->v[k];
 		const struct sct_rec *rec;
@@ -543,5 +570,6 @@ void printer_free(struct printer *p)
 	sb_free(&p->line);
 	if (p->sum)
 		sct_summary_free(p->sum);
+	sct_stacks_free(p->stk);
 	free(p);
 }
