@@ -52,7 +52,9 @@ sct_raw:
 	.hidden sct_gate_sigreturn
 	.type sct_gate_sigreturn, @function
 sct_gate_sigreturn:
-	mov $15, %eax
+	/* the bytes of glibc's __restore_rt (48 c7 c0 0f 00 00 00 0f 05):
+	 * unwinders (libunwind) recognise a signal frame by them */
+	.byte 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00 /* mov $15, %rax */
 	syscall
 	ud2
 	.size sct_gate_sigreturn, . - sct_gate_sigreturn
