@@ -1,0 +1,145 @@
+/* Test harness of preload/stack.c (tests/test_stack.c): a shared library
+ * built from stack.c, stack_uc.S and stack_write.c with the preload
+ * library's flags, plus stand-ins for the few core.c symbols stack.c
+ * uses.  Its sth_* entry points play the parts core.c and trap.c will
+ * play in libsctrace.so: a wrapper's record path, the SIGSYS handler,
+ * the mmap bookkeeping, the fork child.  Frames of this library are
+ * dropped from wrapped stacks as libsctrace.so's are. */
+#include <string.h>
+#include <time.h>
+
+#include "core.h"
+#include "stack.h"
+
+#define API __attribute__((visibility("default")))
+
+struct sct_config sct_cfg;
+int sct_pid;
+uint64_t sct_image;
+__thread struct sct_thread sct_self;
+
+SCT_SIGSAFE long sct_raw(long nr, long a, long b, long c, long d, long e,
+			 long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long r;
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+SCT_SIGSAFE char *sct_stpcpy(char *d, const char *s, const char *end)
+{
+	while (*s && d < end - 1)
+		*d++ = *s++;
+	*d = 0;
+	return d;
+}
+
+SCT_SIGSAFE char *sct_utoa(char *d, unsigned long v, const char *end)
+{
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 24);
+	while (n && d < end - 1)
+		*d++ = tmp[--n];
+	*d = 0;
+	return d;
+}
+
+SCT_SIGSAFE int sct_strncmp(const char *a, const char *b, size_t n)
+{
+	return strncmp(a, b, n);
+}
+
+SCT_SIGSAFE void sct_msg(const char *a, const char *b, const char *c)
+{
+	char buf[512];
+	char *end = buf + sizeof buf - 1, *p = buf;
+	p = sct_stpcpy(p, "sctrace: ", end);
+	p = sct_stpcpy(p, a, end);
+	p = sct_stpcpy(p, b ? b : "", end);
+	p = sct_stpcpy(p, c ? c : "", end);
+	*p++ = '\n';
+	sct_raw3(__NR_write, 2, buf, p - buf);
+}
+
+SCT_SIGSAFE uint64_t sct_now(void)
+{
+	struct timespec ts;
+	sct_raw2(__NR_clock_gettime, CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* the constructor's part: DIR is the ring directory */
+API uint64_t sth_init(const char *dir, const char *exe)
+{
+	sct_stpcpy(sct_cfg.dir, dir, sct_cfg.dir + sizeof sct_cfg.dir);
+	sct_stpcpy(sct_cfg.exe, exe, sct_cfg.exe + sizeof sct_cfg.exe);
+	sct_pid = (int)sct_raw0(__NR_getpid);
+	sct_image = sct_now();
+	sct_self.guard++;
+	sct_stack_init();
+	sct_self.guard--;
+	return sct_image;
+}
+
+/* a wrapper of write(): the real call, then the record's stack */
+API long sth_write(int fd, const void *buf, long n, uint32_t *id)
+{
+	sct_self.guard++;
+	long r = sct_raw3(__NR_write, fd, buf, n);
+	*id = sct_stack_wrapped();
+	sct_self.guard--;
+	return r;
+}
+
+/* the record path alone (for timing) */
+API uint32_t sth_capture(void)
+{
+	sct_self.guard++;
+	uint32_t id = sct_stack_wrapped();
+	sct_self.guard--;
+	return id;
+}
+
+/* the SIGSYS handler's part */
+API uint32_t sth_trapped(const void *uc)
+{
+	sct_self.guard++;
+	uint32_t id = sct_stack_trapped(uc);
+	sct_self.guard--;
+	return id;
+}
+
+API void sth_note_map(unsigned nr, const long *args, long ret)
+{
+	sct_self.guard++;
+	sct_stack_note_map(nr, args, ret);
+	sct_self.guard--;
+}
+
+API void sth_warm_thread(void)
+{
+	sct_self.guard++;
+	sct_stack_warm_thread();
+	sct_self.guard--;
+}
+
+/* a fork child: new pid and image, then its own side file */
+API uint64_t sth_fork_child(void)
+{
+	sct_pid = (int)sct_raw0(__NR_getpid);
+	sct_image = sct_now();
+	sct_self.guard++;
+	sct_stack_after_fork_child();
+	sct_self.guard--;
+	return sct_image;
+}

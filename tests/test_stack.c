@@ -1,0 +1,435 @@
+/* preload/stack.c through its harness (tests/stack/harness.c): stacks of
+ * a wrapped call and of a trapped raw syscall come out innermost first
+ * (level2, level1, main), under both unwinders; the module log has the
+ * start snapshot, then MAP and UNMAP of a dlopen'ed library; a fork child
+ * gets a side file of its own with the parent's log.  Prints the cost of
+ * a capture as notes.  Each unwinder runs in a child process of its own
+ * (stack.c is set up once per process). */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "sctrace/stack.h"
+#include "tap.h"
+
+uint64_t sth_init(const char *dir, const char *exe);
+long sth_write(int fd, const void *buf, long n, uint32_t *id);
+uint32_t sth_capture(void);
+uint32_t sth_trapped(const void *uc);
+void sth_note_map(unsigned nr, const long *args, long ret);
+uint64_t sth_fork_child(void);
+
+#define NCHECKS 13 /* per unwinder */
+#define BARRIER() __asm__ volatile("" ::: "memory")
+
+static char dir[64];
+static volatile int nrep = 2;
+static uint64_t image;
+
+/* ---- the side file -------------------------------------------------- */
+
+static struct sct_stk_hdr *side_map(pid_t pid, uint64_t img)
+{
+	char path[128];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%d-%llu.stk", dir, (int)pid,
+		 (unsigned long long)img);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return NULL;
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static const uint64_t *frames(const struct sct_stk_hdr *h, uint32_t id,
+			      unsigned *n)
+{
+	*n = 0;
+	if (!h || id == 0 || id > h->nslots)
+		return NULL;
+	const struct sct_stk_slot *s =
+		(const void *)((const char *)h + h->hdr_size +
+			       (uint64_t)h->slot_size * SCT_STK_SLOT(id));
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SCT_STK_READY)
+		return NULL;
+	*n = s->nframes;
+	return (const uint64_t *)(s + 1);
+}
+
+static const char *sym(uint64_t ip)
+{
+	Dl_info i;
+	if (!dladdr((void *)(ip - 1), &i) || !i.dli_sname)
+		return "?";
+	return i.dli_sname;
+}
+
+/* do frames 0.. of stack ID name the functions WANT (NULL-terminated)? */
+static int frames_are(const struct sct_stk_hdr *h, uint32_t id,
+		      const char *const *want)
+{
+	unsigned n, k = 0;
+	const uint64_t *f = frames(h, id, &n);
+	for (; want[k]; k++)
+		if (k >= n || strcmp(sym(f[k]), want[k]) != 0)
+			break;
+	if (want[k]) {
+		diag("stack %u has %u frames:", id, n);
+		for (unsigned i = 0; i < n; i++)
+			diag("  #%u %#llx %s", i, (unsigned long long)f[i],
+			     sym(f[i]));
+	}
+	return !want[k];
+}
+
+struct mod_walk {
+	const struct sct_mod_ent *e[4096];
+	unsigned n;
+};
+
+static void mods(const struct sct_stk_hdr *h, struct mod_walk *w)
+{
+	const unsigned char *log = (const unsigned char *)h + h->mod_off;
+	uint64_t end = __atomic_load_n(&h->mod_head, __ATOMIC_ACQUIRE);
+	w->n = 0;
+	if (end > h->mod_size)
+		end = h->mod_size;
+	for (uint64_t at = 0; at + sizeof(struct sct_mod_ent) <= end;) {
+		const struct sct_mod_ent *e = (const void *)(log + at);
+		if (e->len == 0)
+			break;
+		if (e->commit && w->n < 4096)
+			w->e[w->n++] = e;
+		at += e->len;
+	}
+}
+
+static int ends_with(const char *s, const char *t)
+{
+	size_t a = strlen(s), b = strlen(t);
+	return a >= b && strcmp(s + a - b, t) == 0;
+}
+
+/* ---- the calls ------------------------------------------------------ */
+
+__attribute__((noinline)) long level2(uint32_t *id)
+{
+	long r = sth_write(1, "", 0, id);
+	BARRIER();
+	return r;
+}
+
+__attribute__((noinline)) long level1(uint32_t *id)
+{
+	long r = level2(id);
+	BARRIER();
+	return r + 1;
+}
+
+extern const char stk_after_syscall[];
+
+/* with a frame of its own (a local on the stack): a leaf without one
+ * loses its caller under the frame-pointer walk */
+__attribute__((noinline, noclone)) long raw_level2(void)
+{
+	volatile long pad = 0;
+	long r;
+	__asm__ volatile("syscall\n"
+			 ".globl stk_after_syscall\n"
+			 "stk_after_syscall:"
+			 : "=a"(r)
+			 : "a"((long)SYS_getppid)
+			 : "rcx", "r11", "memory");
+	BARRIER();
+	return r + pad;
+}
+
+__attribute__((noinline)) long raw_level1(void)
+{
+	long r = raw_level2();
+	BARRIER();
+	return r + 1;
+}
+
+static volatile uint32_t trap_id;
+static volatile int trap_bench;
+static volatile double trap_ns;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig, (void)si;
+	ucontext_t *uc = ucv;
+	trap_id = sth_trapped(uc);
+	if (trap_bench) {
+		enum { N = 100000 };
+		uint64_t t0 = now_ns();
+		for (int i = 0; i < N; i++)
+			sth_trapped(uc);
+		trap_ns = (double)(now_ns() - t0) / N;
+	}
+	uc->uc_mcontext.gregs[REG_RAX] = 4242;
+}
+
+static int trap_getppid(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &sa, NULL) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return -1;
+	return 0;
+}
+
+/* 20 frames of recursion, then N captures: ns per capture */
+static uint32_t deep_id;
+
+__attribute__((noinline)) double deep(int d, int n)
+{
+	if (d > 0) {
+		double r = deep(d - 1, n);
+		BARRIER();
+		return r;
+	}
+	uint64_t t0 = now_ns();
+	for (int i = 0; i < n; i++)
+		sth_capture();
+	double ns = (double)(now_ns() - t0) / n;
+	deep_id = sth_capture();
+	return ns;
+}
+
+/* the library's exec mapping, as the loader's mmap reported it */
+static int lib_mapping(const char *path, long a[6], uint64_t *lo_all,
+		       uint64_t *hi_all)
+{
+	char line[4200], rp[4096];
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f || !realpath(path, rp))
+		return -1;
+	int found = -1;
+	*lo_all = UINT64_MAX, *hi_all = 0;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long lo, hi, off;
+		char perms[5];
+		int pos = 0;
+		if (sscanf(line, "%llx-%llx %4s %llx %*s %*s %n", &lo, &hi, perms,
+			   &off, &pos) < 4 || !pos)
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		if (strcmp(line + pos, rp) != 0)
+			continue;
+		if (lo < *lo_all)
+			*lo_all = lo;
+		if (hi > *hi_all)
+			*hi_all = hi;
+		if (perms[2] == 'x') {
+			int fd = open(rp, O_RDONLY | O_CLOEXEC);
+			long v[6] = { (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC,
+				      MAP_PRIVATE | MAP_FIXED, fd, (long)off };
+			memcpy(a, v, sizeof v);
+			found = 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* ---- one unwinder --------------------------------------------------- */
+
+/* exported (-rdynamic), for dladdr: the callers of level1 */
+int checks(const char *mode, int base);
+
+int checks(const char *mode, int base)
+{
+	char exe[4096];
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[k > 0 ? k : 0] = 0;
+	setenv("SCTRACE_UNWIND", mode, 1);
+	setenv("SCTRACE_STACK", "16", 1);
+	image = sth_init(dir, exe);
+	struct sct_stk_hdr *h = side_map(getpid(), image);
+#define OK(c, ...) ok(c, "%s: " __VA_ARGS__)
+	tap_run = base - 1;
+	OK(h && h->magic == SCT_STK_MAGIC && h->depth == 16 &&
+		   h->pid == (uint32_t)getpid() &&
+		   h->unwind == (strcmp(mode, "fp") == 0 ? SCT_UNWIND_FP
+							  : SCT_UNWIND_LIBUNWIND),
+	   "side file %s/PID-IMAGE.stk, header", mode, dir);
+	if (!h)
+		return 1;
+
+	struct mod_walk *w = calloc(1, sizeof *w);
+	mods(h, w);
+	int has_exe = 0, has_vdso = 0;
+	for (unsigned i = 0; i < w->n; i++) {
+		const char *p = (const char *)(w->e[i] + 1);
+		has_exe |= w->e[i]->op == SCT_MOD_MAP && strcmp(p, exe) == 0 &&
+			   w->e[i]->ts == image;
+		has_vdso |= strcmp(p, "[vdso]") == 0;
+	}
+	OK(has_exe && has_vdso, "start snapshot: the program and [vdso]", mode);
+
+	uint32_t ids[2] = { 0, 0 };
+	for (int i = 0; i < nrep; i++) /* one call site */
+		level1(&ids[i]);
+	OK(frames_are(h, ids[0], (const char *const[]){ "level2", "level1",
+							"checks", "main",
+							NULL }),
+	   "wrapped call: level2, level1, checks, main", mode);
+	OK(ids[1] == ids[0], "the same stack again: the same id", mode);
+
+	/* a library that comes and goes */
+	void *lib = dlopen(STACKLIB, RTLD_NOW);
+	long (*l1)(uint32_t *) = lib ? (long (*)(uint32_t *))dlsym(lib, "lib_level1") : NULL;
+	uint32_t lid = 0;
+	if (l1)
+		l1(&lid);
+	OK(l1 && frames_are(h, lid, (const char *const[]){ "lib_level2",
+							   "lib_level1", "checks",
+							   "main", NULL }),
+	   "wrapped call from a dlopen'ed library", mode);
+	long a[6] = { 0 };
+	uint64_t lo_all = 0, hi_all = 0;
+	int have = lib ? lib_mapping(STACKLIB, a, &lo_all, &hi_all) : -1;
+	if (have == 0) {
+		sth_note_map(SYS_mmap, a, a[0]);
+		close((int)a[4]);
+		/* not executable: nothing logged */
+		long rw[6] = { (long)hi_all, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0 };
+		sth_note_map(SYS_mmap, rw, (long)hi_all);
+		long bad[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+		sth_note_map(SYS_mmap, bad, -ENOMEM); /* failed: nothing */
+	}
+	unsigned before = (mods(h, w), w->n);
+	if (lib)
+		dlclose(lib);
+	long um[6] = { (long)lo_all, (long)(hi_all - lo_all), 0, 0, 0, 0 };
+	if (have == 0)
+		sth_note_map(SYS_munmap, um, 0);
+	long um2[6] = { (long)hi_all + (1l << 30), 1 << 20, 0, 0, 0, 0 };
+	sth_note_map(SYS_munmap, um2, 0); /* nothing exec there: nothing */
+	mods(h, w);
+	const struct sct_mod_ent *m = w->n >= 2 ? w->e[w->n - 2] : NULL,
+				 *u = w->n >= 2 ? w->e[w->n - 1] : NULL;
+	OK(have == 0 && before + 1 == w->n && m && m->op == SCT_MOD_MAP &&
+		   ends_with((const char *)(m + 1), "libsct_stacklib.so") &&
+		   m->start == (uint64_t)a[0] && m->offset == (uint64_t)a[5] &&
+		   m->ts > image,
+	   "dlopen: MAP of the library's text, its path and offset", mode);
+	OK(u && u->op == SCT_MOD_UNMAP && u->start == lo_all &&
+		   u->end == hi_all && u->ts >= m->ts,
+	   "dlclose: UNMAP of the library, nothing else", mode);
+
+	/* a trapped raw syscall */
+	if (trap_getppid() < 0) {
+		skip(4, "no seccomp filter here");
+	} else {
+		long r = raw_level1();
+		OK(r == 4243 && trap_id != 0, "trapped: handler ran, stack id", mode);
+		unsigned n;
+		const uint64_t *f = frames(h, trap_id, &n);
+		OK(f && n >= 1 && f[0] == (uint64_t)(uintptr_t)stk_after_syscall,
+		   "trapped: frame 0 is the instruction after the syscall", mode);
+		OK(frames_are(h, trap_id, (const char *const[]){ "raw_level2",
+								 "raw_level1",
+								 "checks", "main",
+								 NULL }),
+		   "trapped: raw_level2, raw_level1, checks, main", mode);
+		trap_bench = 1;
+		raw_level1();
+		trap_bench = 0;
+		note("%s: %.0f ns per sct_stack_trapped() (3 frames + libc start)",
+		     mode, trap_ns);
+		OK(trap_ns > 0, "trapped: timed", mode);
+	}
+
+	/* a fork child: a side file of its own, with the parent's log */
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		uint64_t img = sth_fork_child();
+		struct sct_stk_hdr *c = side_map(getpid(), img);
+		struct mod_walk *cw = calloc(1, sizeof *cw);
+		uint32_t cid = 0;
+		level1(&cid);
+		if (c)
+			mods(c, cw);
+		_exit(!c || c->pid != (uint32_t)getpid() || cw->n != w->n ||
+		      !frames_are(c, cid, (const char *const[]){ "level2", "level1",
+								  "checks", "main",
+								  NULL }));
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	OK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "fork child: own side file, the parent's module log, its own stacks",
+	   mode);
+
+	double ns = deep(20, 200000);
+	note("%s: %.0f ns per sct_stack_wrapped() (16 frames kept, 20+ deep)",
+	     mode, ns);
+	unsigned n;
+	frames(h, deep_id, &n);
+	OK(ns > 0 && n == 16, "deep stack: 16 frames kept", mode);
+	free(w);
+	return tap_failed;
+}
+
+int main(void)
+{
+	static const char *const modes[] = { "libunwind", "fp" };
+	snprintf(dir, sizeof dir, "/tmp/sct-test-stack-XXXXXX");
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp: %s", strerror(errno));
+	plan(2 * NCHECKS);
+	int failed = 0;
+	for (int i = 0; i < 2; i++) {
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(checks(modes[i], 1 + i * NCHECKS) ? 1 : 0);
+		int st = 0;
+		waitpid(pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			diag("%s: child failed (status %#x)", modes[i], st);
+			failed = 1;
+		}
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		diag("cannot remove %s", dir);
+	return failed;
+}
