@@ -33,8 +33,8 @@
 #define NSLOTS 8192u               /* stack table slots (power of two) */
 #define MOD_LOG_SIZE (256u << 10)  /* module log bytes */
 /* frames of libsctrace.so itself above a wrapped call's caller (record
- * path, wrapper): asked for on top of the depth, dropped */
-#define SELF_SLACK 6u
+ * path, wrapper): asked for on top of the depth and dropped; learnt */
+#define SELF_MAX 16u
 #define PAGE 4096ul
 #define K_PROT_EXEC 4l
 #define K_MAP_FIXED 0x10l
@@ -54,6 +54,8 @@ static struct {
 	bt_fn bt;                /* unw_backtrace */
 	uintptr_t self_lo, self_hi; /* text of libsctrace.so */
 	uintptr_t ld_lo, ld_hi;     /* text of ld.so */
+	unsigned self_frames;       /* most frames of ours seen above a
+				       wrapped call (a monotonic max) */
 	uint64_t exec_lo, exec_hi;  /* span of the exec mappings logged */
 } stk;
 
@@ -392,8 +394,8 @@ static SCT_SIGSAFE unsigned fp_walk(uint64_t *ips, unsigned max, uintptr_t fp,
 }
 
 /* signal-safe: raw return addresses of the calling code, innermost first
- * (frame 0 is in this library) */
-static __attribute__((noinline)) SCT_SIGSAFE unsigned
+ * (frame 0 is in this library); inlined: one frame less to walk */
+static inline __attribute__((always_inline)) SCT_SIGSAFE unsigned
 unwind_here(uint64_t *ips, unsigned max)
 {
 	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
@@ -417,8 +419,8 @@ SCT_SIGSAFE void sct_stack_warm_thread(void)
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	if (stk.mode == SCT_UNWIND_FP)
 		mapping_of(sp, &tstk.lo, &tstk.hi);
-	uint64_t ips[4];
-	unwind_here(ips, 4);
+	uint64_t ips[SCT_STK_MAX_DEPTH];
+	unwind_here(ips, stk.depth); /* and the callers' frames cached */
 	sct_self.sel = sel;
 	errno = e;
 }
@@ -431,10 +433,20 @@ SCT_SIGSAFE uint32_t sct_stack_wrapped(void)
 	int e = errno;
 	unsigned char sel = sct_self.sel;
 	sct_self.sel = SCT_SEL_ALLOW;
-	uint64_t ips[SCT_STK_MAX_DEPTH + SELF_SLACK];
-	unsigned n = unwind_here(ips, stk.depth + SELF_SLACK), skip = 0;
-	while (skip < n && in_self(ips[skip]))
-		skip++;
+	uint64_t ips[SCT_STK_MAX_DEPTH + SELF_MAX];
+	unsigned n, skip, self;
+	do { /* again, once, when more of our frames than known cut it short */
+		self = __atomic_load_n(&stk.self_frames, __ATOMIC_RELAXED);
+		n = unwind_here(ips, stk.depth + self);
+		for (skip = 0; skip < n && in_self(ips[skip]); skip++)
+			;
+		if (skip > SELF_MAX)
+			break;
+		if (skip > self)
+			__atomic_compare_exchange_n(&stk.self_frames, &self, skip,
+						    0, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+	} while (skip > self && n == stk.depth + self);
 	uint32_t id = sct_stk_intern(h, ips + skip, n - skip);
 	sct_self.sel = sel;
 	errno = e;
