@@ -11,7 +11,13 @@
  *   SCTRACE_UNWIND=M    libunwind (default: unw_backtrace, DWARF unwind
  *                       info, fast per-thread cache) or fp (frame-pointer
  *                       walk: right only where every frame keeps a frame
- *                       pointer; about 10x cheaper)
+ *                       pointer; a leaf without one, such as glibc's
+ *                       syscall stubs, loses its caller; about 10x
+ *                       cheaper)
+ *
+ * Measured (2-vCPU VM, warm, 20+ frames deep, min of runs): a 16-frame
+ * wrapped capture costs ~160 ns with libunwind (~9 ns a frame), ~11 ns
+ * with fp; a trapped one ~100-180 ns with libunwind for 7 frames.
  *
  * libunwind.so.8 is dlopen'ed RTLD_LOCAL (not linked): with stacks off it
  * is never loaded, and its exported _Unwind_* and weak `backtrace` never
@@ -66,10 +72,12 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *uc);
  * recorded (wrapped or trapped): NR the syscall number, ARGS its six
  * arguments, RET its result (an address for mmap/mremap; a failure,
  * -errno or -1, is ignored).  Logs MAP for a file mapping with PROT_EXEC
- * (path from /proc/self/fd/N), UNMAP for a range that overlaps the span
- * of exec mappings logged so far (munmap, mremap's old range, a MAP_FIXED
- * mapping without PROT_EXEC over it).  This is how dlopen and dlclose
- * show up: there is no dlopen wrapper. */
+ * (path from /proc/self/fd/N), UNMAP for a range that overlaps an exec
+ * mapping logged and not unmapped since (munmap, mremap's old range, a
+ * MAP_FIXED mapping without PROT_EXEC over it; a table of up to 1024 such
+ * mappings, then any overlap with their span).  This is how dlopen and
+ * dlclose show up: there is no dlopen wrapper.  mprotect adding PROT_EXEC
+ * is not seen (JIT code is anonymous anyway). */
 SCT_SIGSAFE void sct_stack_note_map(unsigned nr, const long *args, long ret);
 
 /* signal-safe: in a fork child, after the caller set the new sct_pid and
