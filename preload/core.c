@@ -80,10 +80,18 @@ static SCT_SIGSAFE void copy_bytes(void *d, const void *s, size_t n)
 {
 	unsigned char *dd = d;
 	const unsigned char *ss = s;
-	for (; n >= 8; n -= 8, dd += 8, ss += 8) { /* inlined 8-byte moves */
-		uint64_t v;
-		__builtin_memcpy(&v, ss, 8);
-		__builtin_memcpy(dd, &v, 8);
+	/* inlined 16- and 8-byte moves (never a call to memcpy) */
+	for (; n >= 64; n -= 64, dd += 64, ss += 64) {
+		__builtin_memcpy(dd, ss, 16);
+		__builtin_memcpy(dd + 16, ss + 16, 16);
+		__builtin_memcpy(dd + 32, ss + 32, 16);
+		__builtin_memcpy(dd + 48, ss + 48, 16);
+	}
+	for (; n >= 16; n -= 16, dd += 16, ss += 16)
+		__builtin_memcpy(dd, ss, 16);
+	if (n >= 8) {
+		__builtin_memcpy(dd, ss, 8);
+		n -= 8, dd += 8, ss += 8;
 	}
 	while (n--)
 		*dd++ = *ss++;
@@ -127,9 +135,20 @@ static inline uint64_t rdtsc(void)
 
 #define SCT_CAL_EVERY 256
 
-/* signal-safe: entry time of a call: the counter scaled by the rate seen
- * since start, re-anchored on the clock every SCT_CAL_EVERY calls. */
-static SCT_SIGSAFE void start_time(struct sct_call *c)
+/* signal-safe: TICKS of the counter in ns at RATE.  Through signed
+ * conversions, single instructions on x86-64 (the unsigned ones branch):
+ * the same value for any count below 2^63, and a counter read on another
+ * CPU that lags a little gives a small negative count, not 2^64 - n. */
+static inline uint64_t tsc_ns(uint64_t ticks, double rate)
+{
+	return (uint64_t)(int64_t)((double)(int64_t)ticks * rate);
+}
+
+/* signal-safe: start_time() without a calibration pending: the clock read
+ * (and the rate derived from it) every SCT_CAL_EVERY calls, or every call
+ * when there is no usable counter. */
+static SCT_SIGSAFE __attribute__((noinline)) void
+start_time_slow(struct sct_call *c)
 {
 	struct sct_thread *t = &sct_self;
 	if (!use_tsc) {
@@ -138,12 +157,6 @@ static SCT_SIGSAFE void start_time(struct sct_call *c)
 		return;
 	}
 	c->tsc = rdtsc();
-	if (__builtin_expect(t->cal_left != 0, 1)) {
-		t->cal_left--;
-		c->ts = t->cal_ns + (uint64_t)((double)(c->tsc - t->cal_tsc) *
-					       t->cal_rate);
-		return;
-	}
 	c->ts = sct_now();
 	if (c->tsc - tsc0 > (1u << 22)) { /* a rate worth trusting */
 		t->cal_rate = (double)(c->ts - ns0) / (double)(c->tsc - tsc0);
@@ -153,12 +166,27 @@ static SCT_SIGSAFE void start_time(struct sct_call *c)
 	}
 }
 
+/* signal-safe: entry time of a call: the counter scaled by the rate seen
+ * since start, re-anchored on the clock every SCT_CAL_EVERY calls
+ * (cal_left is never set without a usable counter). */
+static inline SCT_SIGSAFE void start_time(struct sct_call *c)
+{
+	struct sct_thread *t = &sct_self;
+	if (__builtin_expect(t->cal_left != 0, 1)) {
+		c->tsc = rdtsc();
+		t->cal_left--;
+		c->ts = t->cal_ns + tsc_ns(c->tsc - t->cal_tsc, t->cal_rate);
+		return;
+	}
+	start_time_slow(c);
+}
+
 /* signal-safe: the end time of call C, now. */
-static SCT_SIGSAFE uint64_t end_time(const struct sct_call *c)
+static inline SCT_SIGSAFE uint64_t end_time(const struct sct_call *c)
 {
 	double rate = sct_self.cal_rate;
-	if (use_tsc && rate > 0)
-		return c->ts + (uint64_t)((double)(rdtsc() - c->tsc) * rate);
+	if (__builtin_expect(use_tsc && rate > 0, 1))
+		return c->ts + tsc_ns(rdtsc() - c->tsc, rate);
 	return sct_now();
 }
 
@@ -487,6 +515,20 @@ static SCT_SIGSAFE size_t cap_str(struct capture *cp, unsigned char *dst,
 	*trunc = 0;
 	if (cp->trusted) {
 		const char *s = (const char *)src;
+		/* up to an 8-byte boundary of S, then a word at a time while
+		 * the word has no NUL: an aligned word never crosses a page,
+		 * so it is readable when its first byte is */
+		while (n < max && ((src + n) & 7) && s[n])
+			dst[n] = (unsigned char)s[n], n++;
+		if (n < max && !((src + n) & 7))
+			for (; n + 8 <= max; n += 8) {
+				uint64_t v;
+				__builtin_memcpy(&v, s + n, 8);
+				if ((v - 0x0101010101010101ull) & ~v &
+				    0x8080808080808080ull)
+					break; /* a NUL in this word */
+				__builtin_memcpy(dst + n, &v, 8);
+			}
 		while (n < max && s[n])
 			dst[n] = (unsigned char)s[n], n++;
 		*trunc = n == max && s[n];
@@ -638,12 +680,17 @@ static SCT_SIGSAFE uint32_t capture_bound(const struct sct_argdesc *ad)
  * captured input is one C string (see failed_but_read()). */
 static uint32_t cap_bytes[SCT_NSYS];
 static uint8_t cap_one_str[SCT_NSYS];
+/* sct_trap_adopts(nr), a function of nr alone, looked up once: it sits on
+ * every wrapper's path when the trap layer is on, and a call there makes
+ * sct_begin() save and restore five registers. */
+static uint8_t trap_adopts[SCT_NSYS];
 
 static void init_capture_tables(void)
 {
 	for (unsigned nr = 0; nr < SCT_NSYS; nr++) {
 		const struct sct_sysent *se = &sct_sysent[nr];
 		unsigned inputs = 0, strs = 0;
+		trap_adopts[nr] = sct_trap_adopts(nr) != 0;
 		if (!se->name)
 			continue;
 		for (int i = 0; i < se->nargs && i < 6; i++) {
@@ -673,53 +720,82 @@ static SCT_SIGSAFE int failed_but_read(unsigned nr, int err)
 	return 0;
 }
 
-SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
-				int failed, unsigned type, unsigned flags,
-				int tid)
+/* signal-safe: the blobs of call C's arguments, after REC's fixed part,
+ * within BOUND bytes of REC.  ERR: the call's errno when FAILED. */
+static SCT_SIGSAFE __attribute__((noinline)) uint32_t
+capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
+	     long r, int failed, int err, unsigned flags, int nargs)
 {
-	struct sct_wring *w = sct_thread_ring();
+	const struct sct_sysent *se = &sct_sysent[c->nr];
+	struct capture cp = { (unsigned char *)(rec + 1),
+			      (unsigned char *)rec + SCT_ALIGN(bound),
+			      !(flags & SCT_RF_NORETURN) &&
+				      (!failed || failed_but_read(c->nr, err)) };
+	for (int i = 0; i < se->nargs && i < nargs; i++) {
+		if (se->args[i].cond && i > 0 &&
+		    !sct_wants_mode(c->args[i - 1]))
+			continue;
+		capture_arg(&cp, rec, &se->args[i], i, r, failed);
+	}
+	return (uint32_t)(cp.p - (unsigned char *)rec);
+}
+
+/* signal-safe: the body of sct_write_call(), inlined into sct_end(). */
+static inline __attribute__((always_inline)) SCT_SIGSAFE void
+write_call(struct sct_call *c, uint64_t end, long r, int failed,
+	   unsigned type, unsigned flags, int tid)
+{
+	struct sct_thread *t = &sct_self;
+	struct sct_wring *w = __builtin_expect(t->state == 1, 1)
+				      ? &t->w
+				      : sct_thread_ring();
 	if (!w)
 		return;
-	const struct sct_sysent *se = c->nr < SCT_NSYS ? &sct_sysent[c->nr] : 0;
+	const unsigned nr = c->nr;
+	const struct sct_sysent *se = nr < SCT_NSYS ? &sct_sysent[nr] : 0;
+	const uint32_t caps = se ? cap_bytes[nr] : 0;
 	int nargs = c->nargs > 6 ? 6 : c->nargs;
 	/* the bound of all six arguments: a few bytes more than needed when
 	 * a wrapper passes fewer, never less */
-	uint32_t bound = sizeof(struct sct_rec) + (se ? cap_bytes[c->nr] : 0);
-	struct sct_rec *rec = sct_ring_reserve(w, (uint32_t)SCT_ALIGN(bound));
-	if (!rec)
+	uint32_t bound = sizeof(struct sct_rec) + caps;
+	struct sct_rec *rec = sct_ring_reserve_fast(w, (uint32_t)SCT_ALIGN(bound));
+	if (__builtin_expect(!rec, 0))
 		return;
 	rec->type = (uint16_t)type;
-	rec->nr = c->nr;
+	rec->nr = (uint16_t)nr;
 	rec->fn = c->fn;
 	rec->via = c->via;
 	rec->nargs = (uint8_t)nargs;
 	rec->flags = (uint16_t)(flags | (failed ? SCT_RF_ERROR : 0));
 	rec->nblobs = 0;
-	int err = failed ? (type == SCT_REC_SYSCALL && se && se->ret == SCT_R_errret
-				    ? (int)r : errno)
-			 : 0;
+	int err = 0;
+	if (__builtin_expect(failed, 0))
+		err = type == SCT_REC_SYSCALL && se && se->ret == SCT_R_errret
+			      ? (int)r
+			      : errno;
 	rec->err = err;
 	rec->stack_id = 0;
-	rec->tid = (uint32_t)(tid ? tid : sct_self.tid);
+	rec->tid = (uint32_t)(tid ? tid : t->tid);
 	rec->_pad = 0;
 	rec->ts = c->ts;
 	rec->dur = end > c->ts ? end - c->ts : 0;
 	rec->ret = r;
 	/* callers always pass six values, zero past the call's own */
-	for (int i = 0; i < 6; i++)
-		rec->args[i] = (uint64_t)c->args[i];
-	struct capture cp = { (unsigned char *)(rec + 1),
-			      (unsigned char *)rec + SCT_ALIGN(bound),
-			      !(flags & SCT_RF_NORETURN) &&
-				      (!failed || failed_but_read(c->nr, err)) };
-	if (se && cap_bytes[c->nr])
-		for (int i = 0; i < se->nargs && i < nargs; i++) {
-			if (se->args[i].cond && i > 0 &&
-			    !sct_wants_mode(c->args[i - 1]))
-				continue;
-			capture_arg(&cp, rec, &se->args[i], i, r, failed);
-		}
-	sct_ring_commit(w, rec, (uint32_t)(cp.p - (unsigned char *)rec));
+	const long *a = c->args;
+	rec->args[0] = (uint64_t)a[0], rec->args[1] = (uint64_t)a[1];
+	rec->args[2] = (uint64_t)a[2], rec->args[3] = (uint64_t)a[3];
+	rec->args[4] = (uint64_t)a[4], rec->args[5] = (uint64_t)a[5];
+	uint32_t len = sizeof *rec;
+	if (caps)
+		len = capture_args(c, rec, bound, r, failed, err, flags, nargs);
+	sct_ring_commit_fast(w, rec, len);
+}
+
+SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
+				int failed, unsigned type, unsigned flags,
+				int tid)
+{
+	write_call(c, end, r, failed, type, flags, tid);
 }
 
 SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
@@ -760,34 +836,64 @@ out:
 
 /* ---- the path every wrapper takes --------------------------------------- */
 
-SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
-			  const long *args, int nargs)
+/* signal-safe: the start of a record: C's fields, the selector opened for
+ * the real call (its syscalls are this record's: not trapped), and the
+ * entry time (taken last, so that the clock read of a calibration is not
+ * trapped either). */
+static inline __attribute__((always_inline)) SCT_SIGSAFE int
+begin_record(struct sct_thread *t, struct sct_call *c, unsigned fn,
+	     unsigned nr, const long *args, int nargs)
+{
+	c->fn = (uint16_t)fn;
+	c->nr = (uint16_t)nr;
+	c->args = args;
+	c->nargs = (uint8_t)nargs;
+	c->via = SCT_VIA_LIBC;
+	c->sel_prev = t->sel;
+	t->sel = SCT_SEL_ALLOW;
+	start_time(c);
+	__asm__ volatile("" ::: "memory");
+	return 1;
+}
+
+/* signal-safe: sct_begin() off its common path: tracing off, nested in
+ * the tracer (a signal handler hit it), or a syscall number past the
+ * tables with the trap layer on. */
+static SCT_SIGSAFE __attribute__((noinline)) int
+begin_other(struct sct_call *c, unsigned fn, unsigned nr, const long *args,
+	    int nargs)
 {
 	struct sct_thread *t = &sct_self;
-	if (__builtin_expect(!sct_cfg.enabled || t->guard, 0)) {
+	if (!sct_cfg.enabled || t->guard) {
 		if (t->guard && t->state == 1) /* a signal handler hit us */
 			__atomic_fetch_add(&t->w.hdr->lost_reentrant, 1,
 					   __ATOMIC_RELAXED);
 		return 0;
 	}
-	if (__builtin_expect(sct_trap_mode != 0, 1) && sct_trap_adopts(nr)) {
+	if (sct_trap_mode != 0 &&
+	    (nr < SCT_NSYS ? trap_adopts[nr] : sct_trap_adopts(nr))) {
 		/* the real function's syscall traps; the handler records it
 		 * under this wrapper's name */
 		t->adopt_fn = (uint16_t)fn;
 		t->adopt_nr = (int)nr;
 		return 0;
 	}
-	c->fn = (uint16_t)fn;
-	c->nr = (uint16_t)nr;
-	c->args = args;
-	c->nargs = (uint8_t)nargs;
-	c->via = SCT_VIA_LIBC;
-	start_time(c);
-	/* the real function's syscalls are this record's: not trapped */
-	c->sel_prev = t->sel;
-	t->sel = SCT_SEL_ALLOW;
-	__asm__ volatile("" ::: "memory");
-	return 1;
+	return begin_record(t, c, fn, nr, args, nargs);
+}
+
+/* Without calls on its common path (begin_other() and a calibration's
+ * clock read are tail calls), so that it saves no registers. */
+SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
+			  const long *args, int nargs)
+{
+	struct sct_thread *t = &sct_self;
+	if (__builtin_expect(!sct_cfg.enabled || t->guard ||
+				     t->cal_left == 0 ||
+				     (sct_trap_mode != 0 &&
+				      (nr >= SCT_NSYS || trap_adopts[nr])),
+			     0))
+		return begin_other(c, fn, nr, args, nargs);
+	return begin_record(t, c, fn, nr, args, nargs);
 }
 
 SCT_SIGSAFE void sct_unallow(struct sct_call *c)
@@ -855,11 +961,11 @@ SCT_SIGSAFE long sct_end(struct sct_call *c, long r, int failed)
 	uint64_t end = end_time(c);
 	struct sct_thread *t = &sct_self;
 	sct_unallow(c);
-	int e = errno;
+	int *ep = &errno, e = *ep;
 	t->guard++;
-	sct_write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, t->vchild_tid);
+	write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, t->vchild_tid);
 	t->guard--;
-	errno = e;
+	*ep = e;
 	return r;
 }
 

@@ -134,6 +134,14 @@ static SCT_SIGSAFE int make_room(struct sct_wring *w, uint64_t need)
 	return 1;
 }
 
+SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need)
+{
+	if (make_room(w, need))
+		return 1;
+	bump(&w->hdr->lost);
+	return 0;
+}
+
 /* signal-safe.  Room for a record of LEN bytes (rounded up to 8, at least
  * sizeof(struct sct_rec)) at w->head, after a PAD when it would cross the
  * end of the data area.  Returns NULL when the record is dropped (counted in

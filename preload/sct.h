@@ -98,4 +98,49 @@ SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
 SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
 			       int overwrite);
 
+/* signal-safe: move tail (record by record) so that a record ending at
+ * NEED + data_size fits; 0, and the record counted lost, when drop mode
+ * cannot free enough.  For sct_ring_reserve_fast(). */
+SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need);
+
+/* signal-safe: sct_ring_reserve() of LEN bytes (a multiple of 8, at least
+ * sizeof(struct sct_rec)), inline for the common case, a record that does
+ * not need a PAD before it: the same decisions, the same stores.  (An
+ * unusable ring has mask 0: never taken here.) */
+static inline struct sct_rec *sct_ring_reserve_fast(struct sct_wring *w,
+						    uint32_t len)
+{
+	const uint64_t size = w->mask + 1, head = w->head;
+	const uint64_t off = head & w->mask;
+	if (__builtin_expect(off + len > size || len > size / 2, 0))
+		return sct_ring_reserve(w, len);
+	/* a full ring: overwrite mode always, drop mode once full */
+	if (head + len - w->tail > size && !sct_ring_room(w, head + len - size))
+		return 0;
+	/* wip: see sct_ring_reserve() */
+	__atomic_store_n(&w->hdr->wip, head, __ATOMIC_RELAXED);
+	return (struct sct_rec *)(w->data + off);
+}
+
+/* signal-safe: sct_ring_commit() of R, the pending reservation, inline,
+ * for a caller that wrote LEN <= the reserved length (then every bound
+ * sct_ring_commit() checks holds already).  Same stores, same order. */
+static inline void sct_ring_commit_fast(struct sct_wring *w, struct sct_rec *r,
+					uint32_t len)
+{
+	struct sct_ring_hdr *h = w->hdr;
+	const uint32_t n = (uint32_t)SCT_ALIGN(len);
+	__atomic_store_n(&r->len, n, __ATOMIC_RELAXED);
+	w->head += n;
+	/* single writer: a plain increment (readers only display it) */
+	__atomic_store_n(&h->records,
+			 __atomic_load_n(&h->records, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+	/* Release: every byte of the record is visible before the new head;
+	 * pairs with the reader's acquire load of head in sct_rring_next(). */
+	__atomic_store_n(&h->head, w->head, __ATOMIC_RELEASE);
+	/* after head: see sct_ring_commit() */
+	__atomic_store_n(&h->wip, SCT_NO_WIP, __ATOMIC_RELAXED);
+}
+
 #endif
