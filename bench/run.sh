@@ -3,7 +3,8 @@
 #
 #   1. ns per call of cheap libc syscall functions in a tight loop (bench/loop):
 #      native, libsctrace.so loaded but off, sctrace recording every call
-#      (SCTRACE_MODE=overwrite), strace -f -o /dev/null; and raw_getppid, a
+#      (SCTRACE_MODE=overwrite) with SCTRACE_TRAP=off (notrap: the wrappers'
+#      own cost) and with the trap layer, strace -f -o /dev/null; and raw_getppid, a
 #      `syscall` instruction that sctrace's trap layer catches, set against
 #      the bare Syscall User Dispatch round trip (bench/sudbare, no tracer).
 #   2. wall time of real programs (tar, find, python3, sqlite3): native,
@@ -18,7 +19,8 @@
 #   TRAP_ITERS=500000 (raw_getppid and sudbare; a trapped call costs microseconds)
 #   CALLS="getppid read0 close_bad fstat stat_missing clock_gettime raw_getppid"
 #   FILES=10000 (files in the generated tree)  BIG_RING=16M  ONLY=loop|programs
-# SCTRACE_TRAP in the environment applies to the sctrace columns (default auto).
+# SCTRACE_TRAP in the environment applies to the sctrace columns (default auto);
+# the notrap columns set SCTRACE_TRAP=off.
 set -u
 export LC_ALL=C
 
@@ -70,6 +72,7 @@ as() {
 	sctrace-big) SCTRACE_DIR="$R" SCTRACE_RING_SIZE="$BIG_RING" LD_PRELOAD="$LIB" "$@" ;;
 	sctrace-cold) SCTRACE_DIR="$R" SCTRACE_RING_SIZE=64M LD_PRELOAD="$LIB" "$@" ;;
 	sctrace-ow) SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
+	notrap-ow) SCTRACE_TRAP=off SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
 	strace) strace -f -o /dev/null "$@" ;;
 	esac
 }
@@ -123,21 +126,25 @@ if [ "$ONLY" != programs ]; then
 	echo "1. ns per call, tight loop of one libc call ($ITERS calls; $STRACE_ITERS under strace;"
 	echo "   raw_getppid $TRAP_ITERS)"
 	echo "   off:     libsctrace.so loaded with SCTRACE_OFF=1 (wrappers pass through, no trap layer)"
+	echo "   notrap:  as sctrace with SCTRACE_TRAP=off: the wrappers only, no SUD armed (the"
+	echo "            record path's own cost)"
 	echo "   sctrace: every call recorded, SCTRACE_MODE=overwrite: the 1M ring wraps, so it"
-	echo "            stays in the cache and its pages stay mapped (a hot ring)"
+	echo "            stays in the cache and its pages stay mapped (a hot ring); trap layer"
+	echo "            ${trapmode:--} (SUD armed: every syscall pays the kernel's dispatch check)"
 	echo "   cold:    every call recorded into fresh ring memory ($COLD_ITERS calls, 64M ring,"
 	echo "            nothing dropped): page faults and cache misses, as in a real program"
 	echo "   raw_getppid: a \`syscall\` instruction in the program (no libc): no wrapper sees it,"
 	echo "            sctrace's trap layer does (SIGSYS per call)"
 	echo
-	printf '%-13s %7s %7s %7s %7s %8s | %5s %8s %-5s %6s %8s | %10s %-5s\n' \
-		call native off sctrace cold strace "+off" "+sctrace" "<=100" "+cold" "+strace" "strace/sct" ">=100"
+	printf '%-13s %7s %7s %7s %7s %7s %8s | %5s %7s %-5s %8s %-5s %6s %8s | %10s %-5s\n' \
+		call native off notrap sctrace cold strace "+off" "+notrap" "<=100" "+sctrace" "<=100" \
+		"+cold" "+strace" "strace/sct" ">=100"
 	bare= # bench/sudbare's "native allowed trapped", once measured
 	for call in $CALLS; do
 		declare -A v=()
-		configs=(native off sctrace-ow sctrace-cold strace)
+		configs=(native off notrap-ow sctrace-ow sctrace-cold strace)
 		# strace cannot see a vDSO call: nothing to measure
-		[ "$call" = clock_gettime ] && configs=(native off sctrace-ow sctrace-cold)
+		[ "$call" = clock_gettime ] && configs=(native off notrap-ow sctrace-ow sctrace-cold)
 		# a trapped call is set against the bare SUD round trip, in the same rounds
 		[ "$call" = raw_getppid ] && configs+=(bare)
 		for ((i = 0; i < RUNS; i++)); do
@@ -164,11 +171,15 @@ if [ "$ONLY" != programs ]; then
 				v[$c]="${v[$c]:-} $x"
 			done
 		done
-		# the targets of the +sctrace and strace/sct columns are the
-		# wrappers'; a trapped call's target is set against sudbare below
+		# the targets of the +notrap, +sctrace and strace/sct columns are
+		# the wrappers'; a trapped call's target is set against sudbare
+		# below (without the trap layer nothing records it)
 		awk -v call="$call" -v n="$(min ${v[native]})" -v o="$(min ${v[off]})" \
+			-v w="$(min ${v[notrap-ow]})" \
 			-v s="$(min ${v[sctrace-ow]})" -v c="$(min ${v[sctrace-cold]})" \
 			-v t="$(min ${v[strace]:-})" -v trapped="$([ "$call" = raw_getppid ] && echo 1)" 'BEGIN {
+			dw = w - n
+			okW = trapped ? "-" : dw <= 100 ? "ok" : "MISS"
 			ds = s - n
 			okS = trapped ? "-" : ds <= 100 ? "ok" : "MISS"
 			if (t == "") {
@@ -179,8 +190,8 @@ if [ "$ONLY" != programs ]; then
 				else { r = "inf"; okR = "ok" }
 				if (trapped) okR = "-"
 			}
-			printf "%-13s %7.1f %7.1f %7.1f %7.1f %8s | %5.1f %8.1f %-5s %6.1f %8s | %10s %-5s\n",
-				call, n, o, s, c, tt, o - n, ds, okS, c - n, dt, r, okR
+			printf "%-13s %7.1f %7.1f %7.1f %7.1f %7.1f %8s | %5.1f %7.1f %-5s %8.1f %-5s %6.1f %8s | %10s %-5s\n",
+				call, n, o, w, s, c, tt, o - n, dw, okW, ds, okS, c - n, dt, r, okR
 		}'
 		if [ "$call" = raw_getppid ]; then
 			if [ "${v[bare]:-none}" = none ]; then
@@ -214,11 +225,13 @@ if [ "$ONLY" != programs ]; then
 		fi
 	fi
 	echo
-	echo "   +off, +sctrace, +cold, +strace: ns added per call over native (targets for the"
-	echo "   wrapped calls: +sctrace <= 100 ns; strace/sct = +strace / +sctrace >= 100x)."
+	echo "   +off, +notrap, +sctrace, +cold, +strace: ns added per call over native (targets for"
+	echo "   the wrapped calls: +notrap <= 100 ns, the record path itself (issue 3), and the same"
+	echo "   for +sctrace; strace/sct = +strace / +sctrace >= 100x)."
 	echo "   clock_gettime is served by the vDSO: strace never sees it, only the wrapper does."
 	echo "   With the trap layer on, a wrapped call runs with SUD armed (selector ALLOW): its"
-	echo "   kernel entry pays the dispatch check (sudbare's allowed - native)."
+	echo "   kernel entry pays the dispatch check (sudbare's allowed - native), so +sctrace -"
+	echo "   +notrap is about that check.  raw_getppid under notrap is not recorded at all."
 	echo "   raw_getppid: its target is sctrace-trapped / bare SIGSYS round trip <= 1.3 (sudbare:"
 	echo "   SUD armed by the program itself, a SIGSYS handler that only re-issues the call from"
 	echo "   its allowed region and writes RAX; native: before arming; allowed: armed, selector"
