@@ -132,6 +132,9 @@ struct sct_hent *sct_hmap_getn(struct sct_hmap *m, const char *key, size_t n,
 /* A copy of S owned by the map, the same pointer for equal strings. */
 const char *sct_hmap_intern(struct sct_hmap *m, const char *s);
 void sct_hmap_free(struct sct_hmap *m, void (*free_val)(void *));
+/* calloc and realloc that exit with a message when memory runs out */
+void *sct_xcalloc(size_t n, size_t sz);
+void *sct_xrealloc(void *p, size_t n);
 
 /* --- side files: caller stacks and module log (dump/stack_read.c) ----------*/
 struct sct_mod {               /* one module log entry, copied out */

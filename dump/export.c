@@ -137,13 +137,8 @@ static void folded_rec(void *ctx, const struct sct_ring_hdr *h,
 	}
 	sb_puts(&x->b, sys_name(r->nr, nb, sizeof nb));
 	struct sct_hent *e = sct_hmap_getn(&x->folded, x->b.s, x->b.len, 1);
-	if (!e->val) {
-		e->val = calloc(1, sizeof(uint64_t));
-		if (!e->val) {
-			fputs("sctrace: out of memory\n", stderr);
-			exit(1);
-		}
-	}
+	if (!e->val)
+		e->val = sct_xcalloc(1, sizeof(uint64_t));
 	*(uint64_t *)e->val += x->o->weight_count ? 1 : r->dur;
 	sb_reset(&x->b);
 }
@@ -157,11 +152,7 @@ static int cmp_key(const void *a, const void *b)
 
 static void folded_print(struct export *x)
 {
-	struct sct_hent **v = calloc(x->folded.n + 1, sizeof *v);
-	if (!v) {
-		fputs("sctrace: out of memory\n", stderr);
-		exit(1);
-	}
+	struct sct_hent **v = sct_xcalloc(x->folded.n, sizeof *v);
 	size_t n = 0;
 	for (size_t i = 0; i < x->folded.cap; i++)
 		if (x->folded.v[i].key)

@@ -15,9 +15,19 @@ static uint64_t hash_str(const char *s, size_t n)
 	return h;
 }
 
-static void *xcalloc(size_t n, size_t sz)
+void *sct_xcalloc(size_t n, size_t sz)
 {
-	void *p = calloc(n, sz);
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (!p) {
+		fputs("sctrace: out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}
+
+void *sct_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
 	if (!p) {
 		fputs("sctrace: out of memory\n", stderr);
 		exit(1);
@@ -30,7 +40,7 @@ static void grow(struct sct_hmap *m)
 	struct sct_hent *old = m->v;
 	size_t oldcap = m->cap;
 	m->cap = oldcap ? oldcap * 2 : 64;
-	m->v = xcalloc(m->cap, sizeof *m->v);
+	m->v = sct_xcalloc(m->cap, sizeof *m->v);
 	for (size_t i = 0; i < oldcap; i++) {
 		if (!old[i].key)
 			continue;
@@ -67,7 +77,7 @@ struct sct_hent *sct_hmap_getn(struct sct_hmap *m, const char *key, size_t n,
 			continue;
 		}
 		struct sct_hent *e = &m->v[j];
-		e->key = xcalloc(1, n + 1);
+		e->key = sct_xcalloc(1, n + 1);
 		memcpy(e->key, key, n);
 		e->klen = n;
 		e->hash = h;

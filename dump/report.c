@@ -35,15 +35,6 @@ struct report {
 	unsigned long long calls;
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fputs("sctrace: out of memory\n", stderr);
-		exit(1);
-	}
-	return p;
-}
 
 int trace_foreach(const struct opts *o, const char *dir,
 		  void (*fn)(void *ctx, const struct sct_ring_hdr *h,
@@ -105,7 +96,7 @@ static struct site *site_of(struct report *rp, const struct sct_ring_hdr *h,
 	struct sct_hent *e = sct_hmap_getn(&rp->sites, key.s, key.len, 1);
 	sb_free(&key);
 	if (!e->val) {
-		struct site *s = xrealloc(NULL, sizeof *s);
+		struct site *s = sct_xrealloc(NULL, sizeof *s);
 		memset(s, 0, sizeof *s);
 		s->nr = r->nr;
 		s->fr = fr;
@@ -124,7 +115,7 @@ static void count_err(struct site *s, int err)
 			s->errs[i].n++;
 			return;
 		}
-	s->errs = xrealloc(s->errs, (s->nerrs + 1) * sizeof *s->errs);
+	s->errs = sct_xrealloc(s->errs, (s->nerrs + 1) * sizeof *s->errs);
 	s->errs[s->nerrs++] = (struct errcount){ err, 1 };
 }
 
@@ -144,7 +135,7 @@ static void add_rec(void *ctx, const struct sct_ring_hdr *h,
 		count_err(s, r->err);
 	if (s->ndur == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
-		s->durs = xrealloc(s->durs, s->cap * sizeof *s->durs);
+		s->durs = sct_xrealloc(s->durs, s->cap * sizeof *s->durs);
 	}
 	s->durs[s->ndur++] = r->dur;
 }
@@ -240,7 +231,7 @@ static void print_site(FILE *fp, struct site *s, int lines)
 static void print_report(struct report *rp, FILE *fp)
 {
 	size_t n = 0;
-	struct site **v = xrealloc(NULL, rp->sites.n * sizeof *v);
+	struct site **v = sct_xrealloc(NULL, rp->sites.n * sizeof *v);
 	for (size_t i = 0; i < rp->sites.cap; i++)
 		if (rp->sites.v[i].key)
 			v[n++] = rp->sites.v[i].val;

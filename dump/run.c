@@ -227,6 +227,10 @@ static void set_env(struct opts *o, const char *lib, const char *dir)
 	if (o->ring_size)
 		setenv("SCTRACE_RING_SIZE", o->ring_size, 1);
 	setenv("SCTRACE_MODE", o->overwrite ? "overwrite" : "drop", 1);
+	/* a stack costs a capture per call: none for a trace that neither
+	 * shows them (-k) nor is kept for a later report */
+	if (!o->stack && !o->keep && !o->dir && !getenv("SCTRACE_STACK"))
+		setenv("SCTRACE_STACK", "0", 1);
 }
 
 int cmd_run(struct opts *o, char **argv)

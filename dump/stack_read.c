@@ -17,16 +17,6 @@
 #include "dump.h"
 #include "sctrace/stack.h"
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p) {
-		fputs("sctrace: out of memory\n", stderr);
-		exit(1);
-	}
-	return p;
-}
-
 static const struct sct_stk_hdr *hdr_of(const struct sct_stkfile *f)
 {
 	return (const struct sct_stk_hdr *)(const void *)f->map;
@@ -190,12 +180,7 @@ static int take_entry(struct sct_stkfile *f, const struct sct_mod_ent *e,
 		return 0; /* not ours to use: skip it */
 	if (f->nmods == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
-		struct sct_mod *v = realloc(f->mods, *cap * sizeof *v);
-		if (!v) {
-			fputs("sctrace: out of memory\n", stderr);
-			exit(1);
-		}
-		f->mods = v;
+		f->mods = sct_xrealloc(f->mods, *cap * sizeof *f->mods);
 	}
 	struct sct_mod *m = &f->mods[f->nmods];
 	m->op = e->op;
@@ -204,7 +189,7 @@ static int take_entry(struct sct_stkfile *f, const struct sct_mod_ent *e,
 	m->end = e->end;
 	m->offset = e->offset;
 	m->order = f->nmods;
-	m->path = xmalloc(plen + 1);
+	m->path = sct_xcalloc(1, plen + 1);
 	memcpy(m->path, path, plen);
 	m->path[plen] = 0;
 	f->nmods++;

@@ -28,24 +28,11 @@ struct sct_stacks {
 	struct sct_hmap memo;  /* "PID-IMAGE/id/epoch/nmods" -> struct rstack */
 };
 
-static void *xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n, sz);
-	if (!p) {
-		fputs("sctrace: out of memory\n", stderr);
-		exit(1);
-	}
-	return p;
-}
-
 struct sct_stacks *sct_stacks_new(const char *dir, int lines)
 {
-	struct sct_stacks *s = xcalloc(1, sizeof *s);
-	s->dir = strdup(dir);
-	if (!s->dir) {
-		fputs("sctrace: out of memory\n", stderr);
-		exit(1);
-	}
+	struct sct_stacks *s = sct_xcalloc(1, sizeof *s);
+	s->dir = sct_xcalloc(1, strlen(dir) + 1);
+	strcpy(s->dir, dir);
 	s->lines = lines;
 	s->sym = sct_sym_new(lines);
 	return s;
@@ -97,7 +84,7 @@ static struct sct_stkfile *side_file(struct sct_stacks *s,
 		 (unsigned long long)h->image);
 	struct sct_hent *e = sct_hmap_get(&s->files, key, 1);
 	if (!e->val) {
-		struct sfile *sf = xcalloc(1, sizeof *sf);
+		struct sfile *sf = sct_xcalloc(1, sizeof *sf);
 		e->val = sf; /* before open_side: it may warn only once */
 		sf->f = open_side(s, h, key);
 	}
@@ -109,7 +96,7 @@ static struct rstack *resolve(struct sct_stacks *s, struct sct_stkfile *f,
 {
 	uint64_t ips[SCT_STK_MAX_DEPTH];
 	unsigned n = sct_stkfile_stack(f, id, ips, SCT_STK_MAX_DEPTH);
-	struct rstack *rs = xcalloc(1, sizeof *rs + n * sizeof rs->fr[0]);
+	struct rstack *rs = sct_xcalloc(1, sizeof *rs + n * sizeof rs->fr[0]);
 	rs->n = n;
 	for (unsigned i = 0; i < n; i++)
 		sct_sym_resolve(s->sym, sct_stkfile_module(f, ips[i], epoch),
@@ -156,8 +143,10 @@ void sct_frame_print(struct sbuf *b, const struct sct_frame *f, int lines)
 	sb_putc(b, '\n');
 }
 
-static void json_str_or_null(struct sbuf *b, const char *s)
+/* ,"KEY":S (a JSON string) or ,"KEY":null */
+static void json_field(struct sbuf *b, const char *key, const char *s)
 {
+	sb_printf(b, ",\"%s\":", key);
 	if (s)
 		sct_json_str(b, s, strlen(s));
 	else
@@ -166,24 +155,18 @@ static void json_str_or_null(struct sbuf *b, const char *s)
 
 void sct_frame_json(struct sbuf *b, const struct sct_frame *f)
 {
-	sb_printf(b, "{\"ip\":\"0x%llx\",\"obj\":", (unsigned long long)f->ip);
-	json_str_or_null(b, f->obj);
-	if (f->obj)
-		sb_printf(b, ",\"addr\":\"0x%llx\"", (unsigned long long)f->addr);
-	else
-		sb_puts(b, ",\"addr\":null");
-	sb_puts(b, ",\"sym\":");
-	json_str_or_null(b, f->sym);
-	if (f->sym)
-		sb_printf(b, ",\"off\":%llu", (unsigned long long)f->off);
-	else
-		sb_puts(b, ",\"off\":null");
-	sb_puts(b, ",\"file\":");
-	json_str_or_null(b, f->file);
-	if (f->file)
-		sb_printf(b, ",\"line\":%d}", f->line);
-	else
-		sb_puts(b, ",\"line\":null}");
+	char addr[24], off[24], line[16];
+	snprintf(addr, sizeof addr, "0x%llx", (unsigned long long)f->addr);
+	snprintf(off, sizeof off, "%llu", (unsigned long long)f->off);
+	snprintf(line, sizeof line, "%d", f->line);
+	sb_printf(b, "{\"ip\":\"0x%llx\"", (unsigned long long)f->ip);
+	json_field(b, "obj", f->obj);
+	json_field(b, "addr", f->obj ? addr : NULL);
+	json_field(b, "sym", f->sym);
+	/* off and line are numbers: no quotes */
+	sb_printf(b, ",\"off\":%s", f->sym ? off : "null");
+	json_field(b, "file", f->file);
+	sb_printf(b, ",\"line\":%s}", f->file ? line : "null");
 }
 
 static const char *base_name(const char *p)

@@ -46,19 +46,9 @@ static const Dwfl_Callbacks offline_cb = {
 	.section_address = dwfl_offline_section_address,
 };
 
-static void *xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n, sz);
-	if (!p) {
-		fputs("sctrace: out of memory\n", stderr);
-		exit(1);
-	}
-	return p;
-}
-
 struct sct_sym *sct_sym_new(int lines)
 {
-	struct sct_sym *s = xcalloc(1, sizeof *s);
+	struct sct_sym *s = sct_xcalloc(1, sizeof *s);
 	s->lines = lines;
 	return s;
 }
@@ -87,7 +77,7 @@ static void read_loads(struct elfobj *o, Elf *elf)
 	size_t n = 0;
 	if (elf_getphdrnum(elf, &n) < 0 || n == 0)
 		return;
-	o->load = xcalloc(n, sizeof *o->load);
+	o->load = sct_xcalloc(n, sizeof *o->load);
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
@@ -99,7 +89,7 @@ static void read_loads(struct elfobj *o, Elf *elf)
 
 static struct elfobj *open_obj(const char *path)
 {
-	struct elfobj *o = xcalloc(1, sizeof *o);
+	struct elfobj *o = sct_xcalloc(1, sizeof *o);
 	if (path[0] != '/')
 		return o; /* "[vdso]" and friends: no file */
 	o->dwfl = dwfl_begin(&offline_cb);
@@ -176,7 +166,7 @@ static const struct symres *cached(struct sct_sym *s, const char *path,
 		n = sizeof key - 1;
 	struct sct_hent *e = sct_hmap_getn(&s->res, key, (size_t)n, 1);
 	if (!e->val) {
-		struct symres *r = xcalloc(1, sizeof *r);
+		struct symres *r = sct_xcalloc(1, sizeof *r);
 		lookup(s, o, addr, r);
 		e->val = r;
 	}

@@ -8,6 +8,7 @@
  *   struct sct_stk_hdr *h = synth_side(&d, pid, image, depth, nslots, modbytes);
  *   sct_mod_append(h, ...); sct_stk_intern(h, ...);
  *   synth_unmap(h); synth_ring_close(&r); synth_rmdir(&d);
+ *   synth_elf_symbol(path, name, &sym, &phdr);  a symtab symbol, its PT_LOAD
  *
  * Include after "sct.h" (it pulls <linux/fcntl.h>, which clashes with
  * <fcntl.h>: files are made with fopen()).
@@ -17,6 +18,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +155,45 @@ static inline void synth_rmdir(struct synth_dir *d)
 	if (dir)
 		closedir(dir);
 	rmdir(d->path);
+}
+
+/* The symbol NAME of the ELF file PATH (symtab) and the PT_LOAD holding it. */
+static inline int synth_elf_symbol(const char *path, const char *name, GElf_Sym *out,
+		      GElf_Phdr *load)
+{
+	FILE *fp = fopen(path, "re");
+	if (!fp)
+		return -1;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fileno(fp), ELF_C_READ, NULL);
+	int found = -1;
+	Elf_Scn *scn = NULL;
+	while (e && found < 0 && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *n = gelf_getsym(d, (int)i, &sym)
+				? elf_strptr(e, sh.sh_link, sym.st_name) : NULL;
+			if (n && strcmp(n, name) == 0) {
+				*out = sym;
+				found = 0;
+				break;
+			}
+		}
+	}
+	size_t np = 0;
+	if (found == 0 && elf_getphdrnum(e, &np) == 0)
+		for (size_t i = 0; i < np; i++)
+			if (gelf_getphdr(e, (int)i, load) && load->p_type == PT_LOAD &&
+			    out->st_value >= load->p_vaddr &&
+			    out->st_value < load->p_vaddr + load->p_memsz)
+				break;
+	elf_end(e);
+	fclose(fp);
+	return found;
 }
 
 #endif

@@ -4,7 +4,6 @@
  * export --format=chrome (parsed by python3) and --format=folded (exact),
  * and side files that are missing or garbage.
  */
-#include <gelf.h>
 #include <stdint.h>
 #include <sys/wait.h>
 
@@ -68,29 +67,10 @@ static int has(const char *hay, const char *needle)
 /* The address of symtarget_leaf in the non-PIE helper, from its symtab. */
 static uint64_t leaf_address(void)
 {
-	FILE *fp = fopen(SYMTARGET, "re");
-	if (!fp)
-		return 0;
-	elf_version(EV_CURRENT);
-	Elf *e = elf_begin(fileno(fp), ELF_C_READ, NULL);
-	uint64_t addr = 0;
-	Elf_Scn *scn = NULL;
-	while (e && !addr && (scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym sym;
-			const char *n = gelf_getsym(d, (int)i, &sym)
-				? elf_strptr(e, sh.sh_link, sym.st_name) : NULL;
-			if (n && strcmp(n, "symtarget_leaf") == 0)
-				addr = sym.st_value;
-		}
-	}
-	elf_end(e);
-	fclose(fp);
-	return addr;
+	GElf_Sym sym;
+	GElf_Phdr ph;
+	return synth_elf_symbol(SYMTARGET, "symtarget_leaf", &sym, &ph) < 0
+		       ? 0 : sym.st_value;
 }
 
 /* read x10 at S1 (4 errors), read x5 at S2, openat x4 without a stack
@@ -209,6 +189,16 @@ static void order(const char *out, char *buf, size_t n)
 	}
 }
 
+/* Run ARGS; the order of its site rows must be WANT.  Returns the output
+ * (free it). */
+static char *check_order(const char *args, const char *want, const char *name)
+{
+	char *out = run(args, NULL), ord[256];
+	order(out, ord, sizeof ord);
+	is_str(ord, want, name);
+	return out;
+}
+
 static void test_report(void)
 {
 	char *out = run("report -e trace=read,openat,write", NULL), want[512];
@@ -226,13 +216,10 @@ static void test_report(void)
 	is_str(ord, "openat read read write ", "--sort=time (default)");
 	free(out);
 
-	out = run("report -e trace=read,openat,write --sort=calls", NULL);
-	order(out, ord, sizeof ord);
-	is_str(ord, "read read openat write ", "--sort=calls");
-	free(out);
-	out = run("report -e trace=read,openat,write --sort=errors --top=3", NULL);
-	order(out, ord, sizeof ord);
-	is_str(ord, "read openat read ", "--sort=errors --top=3");
+	free(check_order("report -e trace=read,openat,write --sort=calls",
+			 "read read openat write ", "--sort=calls"));
+	out = check_order("report -e trace=read,openat,write --sort=errors --top=3",
+			  "read openat read ", "--sort=errors --top=3");
 	ok(has(out, ", top 3;"), "header says top 3");
 	free(out);
 	out = run("report -e trace=read,openat,write --by=frame", NULL);
@@ -242,9 +229,8 @@ static void test_report(void)
 	ok(has(out, "20 calls at 3 sites (by first frame outside the runtime)"),
 	   "header: 3 sites by frame");
 	free(out);
-	out = run("report -Z -e trace=read", NULL);
-	order(out, ord, sizeof ord);
-	is_str(ord, "read ", "-Z -e trace=read: failed reads only");
+	out = check_order("report -Z -e trace=read", "read ",
+			  "-Z -e trace=read: failed reads only");
 	ok(has(out, "4 calls at 1 site "), "four of them");
 	free(out);
 }

@@ -4,7 +4,6 @@
  * would; symbols checked against this program's own functions and a
  * non-PIE helper (tests/symtarget.c), read with libelf, not nm.
  */
-#include <gelf.h>
 #include <link.h>
 #include <stdint.h>
 
@@ -325,50 +324,11 @@ static void test_sym_self(void)
 	synth_unmap(h);
 }
 
-/* The symbol NAME of the ELF file PATH (symtab) and the PT_LOAD holding it. */
-static int elf_symbol(const char *path, const char *name, GElf_Sym *out,
-		      GElf_Phdr *load)
-{
-	FILE *fp = fopen(path, "re");
-	if (!fp)
-		return -1;
-	elf_version(EV_CURRENT);
-	Elf *e = elf_begin(fileno(fp), ELF_C_READ, NULL);
-	int found = -1;
-	Elf_Scn *scn = NULL;
-	while (e && found < 0 && (scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym sym;
-			const char *n = gelf_getsym(d, (int)i, &sym)
-				? elf_strptr(e, sh.sh_link, sym.st_name) : NULL;
-			if (n && strcmp(n, name) == 0) {
-				*out = sym;
-				found = 0;
-				break;
-			}
-		}
-	}
-	size_t np = 0;
-	if (found == 0 && elf_getphdrnum(e, &np) == 0)
-		for (size_t i = 0; i < np; i++)
-			if (gelf_getphdr(e, (int)i, load) && load->p_type == PT_LOAD &&
-			    out->st_value >= load->p_vaddr &&
-			    out->st_value < load->p_vaddr + load->p_memsz)
-				break;
-	elf_end(e);
-	fclose(fp);
-	return found;
-}
-
 static void test_sym_nopie(void)
 {
 	GElf_Sym sym;
 	GElf_Phdr ph;
-	if (elf_symbol(SYMTARGET, "symtarget_leaf", &sym, &ph) < 0) {
+	if (synth_elf_symbol(SYMTARGET, "symtarget_leaf", &sym, &ph) < 0) {
 		skip(5, "tests/symtarget not built or has no symtab");
 		return;
 	}
