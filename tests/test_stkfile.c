@@ -4,6 +4,7 @@
  * would; symbols checked against this program's own functions and a
  * non-PIE helper (tests/symtarget.c), read with libelf, not nm.
  */
+#include <dlfcn.h>
 #include <link.h>
 #include <stdint.h>
 
@@ -262,7 +263,8 @@ static int first_phdr(struct dl_phdr_info *info, size_t n, void *arg)
 	return 1;
 }
 
-/* This program's executable mappings, as the preload's snapshot. */
+/* This program's executable mappings, as the preload's snapshot, and
+ * those of libc. */
 static void log_self(struct sct_stk_hdr *h, uint64_t ts, char *exe, size_t n)
 {
 	ssize_t len = readlink("/proc/self/exe", exe, n - 1);
@@ -274,7 +276,8 @@ static void log_self(struct sct_stk_hdr *h, uint64_t ts, char *exe, size_t n)
 		char perm[8], path[4096] = "";
 		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %4095s", &s, &e, perm,
 			   &off, path) >= 4 &&
-		    perm[2] == 'x' && strcmp(path, exe) == 0)
+		    perm[2] == 'x' &&
+		    (strcmp(path, exe) == 0 || strstr(path, "/libc.so")))
 			sct_mod_append(h, SCT_MOD_MAP, ts, s, e, off, path);
 	}
 	if (fp)
@@ -312,6 +315,17 @@ static void test_sym_self(void)
 	} else {
 		skip(2, "no DWARF line info in this build");
 	}
+	/* a shared library: libc's write(), 0x10 into it */
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	void *wr = libc ? dlsym(libc, "write") : NULL; /* not a sanitizer's */
+	uint64_t wip = (uint64_t)(uintptr_t)wr + 0x10;
+	sct_sym_resolve(s, f ? sct_stkfile_module(f, wip, f->nmods) : NULL, wip,
+			&fr);
+	ok(fr.obj && strstr(fr.obj, "/libc.so") && fr.sym &&
+		   strstr(fr.sym, "write") && fr.off == 0x10,
+	   "libc: %s(%s+0x%llx)", fr.obj ? fr.obj : "?", fr.sym ? fr.sym : "?",
+	   (unsigned long long)fr.off);
+	sct_sym_resolve(s, m, ip, &fr);
 	struct sbuf b = { 0 };
 	sct_frame_print(&b, &fr, 0);
 	char want[4200];
