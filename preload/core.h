@@ -24,6 +24,9 @@ struct sct_thread {
 				    (0: none) */
 	int adopt_nr;          /* ... number */
 	int vchild_tid;        /* a vfork child running on this TLS: its tid */
+	/* the SIGSYS handler's context while it writes a trapped call's
+	 * record: its stack is unwound from there (preload/stack.c) */
+	const void *trap_uc;
 };
 
 /* Trap selector values (linux/prctl.h: SYSCALL_DISPATCH_FILTER_*). */

@@ -410,6 +410,21 @@ static SCT_SIGSAFE long do_clone(long nr, long *a, ucontext_t *uc,
 
 /* ---- the handler -------------------------------------------------------- */
 
+/* signal-safe: sct_trap_end for a call trapped with context UC, whose
+ * stack is unwound from UC */
+static SCT_SIGSAFE void trap_end(struct sct_call *c, long r, unsigned flags,
+				 ucontext_t *uc)
+{
+	struct sct_thread *t = &sct_self;
+	const void *prev = t->trap_uc; /* a handler this one interrupted */
+	t->trap_uc = uc;
+	if (flags & SCT_RF_NORETURN)
+		sct_entry(c);
+	else
+		sct_trap_end(c, r, flags);
+	t->trap_uc = prev;
+}
+
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -452,7 +467,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	case __NR_exit:
 	case __NR_exit_group:
 		if (traced)
-			sct_entry(&c);
+			trap_end(&c, 0, SCT_RF_NORETURN, uc);
 		if (nr == __NR_exit_group && !t->vchild_tid)
 			sct_exit_event((int)a[0]);
 		sct_raw1(nr, a[0]);
@@ -463,7 +478,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 			r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 			break;
 		}
+		t->trap_uc = uc;
 		r = sct_trap_exec(nr, a); /* records itself */
+		t->trap_uc = 0;
 		traced = 0;
 		break;
 	case __NR_clone:
@@ -503,7 +520,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
 	if (traced)
-		sct_trap_end(&c, r, 0);
+		trap_end(&c, r, 0, uc);
 	g[REG_RAX] = r;
 	errno = saved_errno;
 }
