@@ -72,6 +72,18 @@ static SCT_SIGSAFE int in_self(uint64_t ip)
 	return ip >= stk.self_lo && ip < stk.self_hi;
 }
 
+/* signal-safe: IPS[0..N) without frames of this library deeper in the
+ * stack (its wrapper of main, a wrapper whose real function trapped);
+ * the new count */
+static SCT_SIGSAFE unsigned drop_self(uint64_t *ips, unsigned n)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!in_self(ips[i]))
+			ips[k++] = ips[i];
+	return k;
+}
+
 /* The exec file mappings logged and not unmapped since, so that an unmap
  * logs UNMAP only when it takes one of them away (a munmap of malloc'ed
  * memory among the libraries logs nothing).  Slots are claimed by a CAS
@@ -447,7 +459,8 @@ SCT_SIGSAFE uint32_t sct_stack_wrapped(void)
 						    0, __ATOMIC_RELAXED,
 						    __ATOMIC_RELAXED);
 	} while (skip > self && n == stk.depth + self);
-	uint32_t id = sct_stk_intern(h, ips + skip, n - skip);
+	uint32_t id = sct_stk_intern(h, ips + skip,
+				     drop_self(ips + skip, n - skip));
 	sct_self.sel = sel;
 	errno = e;
 	return id;
@@ -485,7 +498,7 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)
 		if (stack_bounds(regs[1], &lo, &hi) == 0)
 			n += fp_walk(ips + 1, stk.depth - 1, regs[2], lo, hi);
 	}
-	uint32_t id = sct_stk_intern(h, ips, n);
+	uint32_t id = sct_stk_intern(h, ips, drop_self(ips, n));
 	sct_self.sel = sel;
 	errno = e;
 	return id;
