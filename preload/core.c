@@ -680,6 +680,8 @@ static SCT_SIGSAFE uint32_t capture_bound(const struct sct_argdesc *ad)
  * captured input is one C string (see failed_but_read()). */
 static uint32_t cap_bytes[SCT_NSYS];
 static uint8_t cap_one_str[SCT_NSYS];
+/* bit I: argument I has a kind that captures memory */
+static uint8_t cap_mask[SCT_NSYS];
 /* sct_trap_adopts(nr), a function of nr alone, looked up once: it sits on
  * every wrapper's path when the trap layer is on, and a call there makes
  * sct_begin() save and restore five registers. */
@@ -696,6 +698,8 @@ static void init_capture_tables(void)
 		for (int i = 0; i < se->nargs && i < 6; i++) {
 			unsigned cap = kind_cap[se->args[i].kind];
 			cap_bytes[nr] += capture_bound(&se->args[i]);
+			if (cap != SCT_CAP_NONE)
+				cap_mask[nr] |= (uint8_t)(1u << i);
 			if (cap != SCT_CAP_NONE && cap != SCT_CAP_BUFOUT &&
 			    cap != SCT_CAP_FIXOUT)
 				inputs++, strs += cap == SCT_CAP_CSTR;
@@ -731,7 +735,10 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 			      (unsigned char *)rec + SCT_ALIGN(bound),
 			      !(flags & SCT_RF_NORETURN) &&
 				      (!failed || failed_but_read(c->nr, err)) };
-	for (int i = 0; i < se->nargs && i < nargs; i++) {
+	/* the arguments that capture, in order, below nargs */
+	unsigned m = cap_mask[c->nr] & ((1u << nargs) - 1);
+	for (; m; m &= m - 1) {
+		int i = __builtin_ctz(m);
 		if (se->args[i].cond && i > 0 &&
 		    !sct_wants_mode(c->args[i - 1]))
 			continue;
@@ -740,10 +747,11 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 	return (uint32_t)(cp.p - (unsigned char *)rec);
 }
 
-/* signal-safe: the body of sct_write_call(), inlined into sct_end(). */
+/* signal-safe: the body of sct_write_call(), inlined into sct_end().
+ * EP: this thread's errno. */
 static inline __attribute__((always_inline)) SCT_SIGSAFE void
 write_call(struct sct_call *c, uint64_t end, long r, int failed,
-	   unsigned type, unsigned flags, int tid)
+	   unsigned type, unsigned flags, int tid, const int *ep)
 {
 	struct sct_thread *t = &sct_self;
 	struct sct_wring *w = __builtin_expect(t->state == 1, 1)
@@ -772,7 +780,7 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	if (__builtin_expect(failed, 0))
 		err = type == SCT_REC_SYSCALL && se && se->ret == SCT_R_errret
 			      ? (int)r
-			      : errno;
+			      : *ep;
 	rec->err = err;
 	rec->stack_id = 0;
 	rec->tid = (uint32_t)(tid ? tid : t->tid);
@@ -791,11 +799,12 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	sct_ring_commit_fast(w, rec, len);
 }
 
+/* The record's fields are filled in write_call(), above. */
 SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
 				int failed, unsigned type, unsigned flags,
 				int tid)
 {
-	write_call(c, end, r, failed, type, flags, tid);
+	write_call(c, end, r, failed, type, flags, tid, &errno);
 }
 
 SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
@@ -956,14 +965,20 @@ SCT_SIGSAFE void sct_entry(struct sct_call *c)
 	errno = e;
 }
 
+/* This thread's errno, found once: &errno is a call into libc. */
+static __thread int *errno_at __attribute__((tls_model("initial-exec")));
+
 SCT_SIGSAFE long sct_end(struct sct_call *c, long r, int failed)
 {
 	uint64_t end = end_time(c);
 	struct sct_thread *t = &sct_self;
 	sct_unallow(c);
-	int *ep = &errno, e = *ep;
+	int *ep = errno_at;
+	if (__builtin_expect(!ep, 0))
+		ep = errno_at = &errno;
+	int e = *ep;
 	t->guard++;
-	write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, t->vchild_tid);
+	write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, t->vchild_tid, ep);
 	t->guard--;
 	*ep = e;
 	return r;

@@ -88,8 +88,10 @@ static inline void publish_tail(struct sct_wring *w, uint64_t t)
 }
 
 /* Move tail to at least NEED (record by record) so a record ending at
- * NEED + data_size fits.  Returns 0 when drop mode cannot free enough. */
-static SCT_SIGSAFE int make_room(struct sct_wring *w, uint64_t need)
+ * NEED + data_size fits.  Returns 0 when drop mode cannot free enough.
+ * Inlined into its one caller, sct_ring_room(). */
+static inline __attribute__((always_inline)) SCT_SIGSAFE int
+make_room(struct sct_wring *w, uint64_t need)
 {
 	struct sct_ring_hdr *h = w->hdr;
 	const uint64_t size = ring_size(w);
@@ -134,6 +136,7 @@ static SCT_SIGSAFE int make_room(struct sct_wring *w, uint64_t need)
 	return 1;
 }
 
+/* signal-safe.  make_room(), or the record counted lost. */
 SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need)
 {
 	if (make_room(w, need))
@@ -168,10 +171,8 @@ SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 	uint64_t to_end = size - (head & w->mask);
 	uint64_t pad = to_end < n ? to_end : 0;
 	uint64_t end = head + pad + n;
-	if (end - w->tail > size && !make_room(w, end - size)) {
-		bump(&h->lost);
+	if (end - w->tail > size && !sct_ring_room(w, end - size))
 		return 0;
-	}
 	/* hdr->wip: a plain (relaxed) store; only read by a reader after the
 	 * writer died, when every store of ours is final. */
 	__atomic_store_n(&h->wip, head, __ATOMIC_RELAXED);

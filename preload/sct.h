@@ -100,7 +100,7 @@ SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
 
 /* signal-safe: move tail (record by record) so that a record ending at
  * NEED + data_size fits; 0, and the record counted lost, when drop mode
- * cannot free enough.  For sct_ring_reserve_fast(). */
+ * cannot free enough. */
 SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need);
 
 /* signal-safe: sct_ring_reserve() of LEN bytes (a multiple of 8, at least
