@@ -13,6 +13,7 @@
 #include "core.h"
 #include "sctrace/size.h"
 #include "fn.h"
+#include "stack.h"
 
 #define DEFAULT_RING_SIZE (1u << 20)
 #define DEFAULT_STR_MAX 256u
@@ -433,6 +434,7 @@ SCT_SIGSAFE struct sct_wring *sct_thread_ring(void)
 		return 0;
 	}
 	t->state = 1;
+	sct_stack_warm_thread();
 	/* thread exit hook: a non-NULL value makes the key destructor run */
 	pthread_setspecific(exit_key, (void *)1);
 	return &t->w;
@@ -754,12 +756,17 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	   unsigned type, unsigned flags, int tid, const int *ep)
 {
 	struct sct_thread *t = &sct_self;
+	const unsigned nr = c->nr;
+	/* the module log follows the executable mappings, whether or not
+	 * the record finds room */
+	if (__builtin_expect(nr == __NR_mmap || nr == __NR_munmap ||
+				     nr == __NR_mremap, 0) && !failed)
+		sct_stack_note_map(nr, c->args, r);
 	struct sct_wring *w = __builtin_expect(t->state == 1, 1)
 				      ? &t->w
 				      : sct_thread_ring();
 	if (!w)
 		return;
-	const unsigned nr = c->nr;
 	const struct sct_sysent *se = nr < SCT_NSYS ? &sct_sysent[nr] : 0;
 	const uint32_t caps = se ? cap_bytes[nr] : 0;
 	int nargs = c->nargs > 6 ? 6 : c->nargs;
@@ -782,7 +789,9 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 			      ? (int)r
 			      : *ep;
 	rec->err = err;
-	rec->stack_id = 0;
+	rec->stack_id = type != SCT_REC_SYSCALL ? 0
+			: t->trap_uc ? sct_stack_trapped(t->trap_uc)
+				     : sct_stack_wrapped();
 	rec->tid = (uint32_t)(tid ? tid : t->tid);
 	rec->_pad = 0;
 	rec->ts = c->ts;
@@ -890,8 +899,9 @@ begin_other(struct sct_call *c, unsigned fn, unsigned nr, const long *args,
 	return begin_record(t, c, fn, nr, args, nargs);
 }
 
-/* Without calls on its common path (begin_other() and a calibration's
- * clock read are tail calls), so that it saves no registers. */
+/* No calls on the common path, so that it saves no registers: everything
+ * else, a calibration's clock read included, is begin_other() (a tail
+ * call). */
 SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
 			  const long *args, int nargs)
 {
@@ -1011,6 +1021,7 @@ SCT_SIGSAFE void sct_after_fork_child(void)
 	t->state = 0;
 	sct_pid = pid;
 	sct_image = sct_now();
+	sct_stack_after_fork_child();
 	__atomic_store_n(&ring_seq, 0, __ATOMIC_RELAXED);
 	exit_status = -1;
 	if (sct_cfg.enabled)
@@ -1157,6 +1168,7 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 	pthread_atfork(0, 0, sct_after_fork_child);
 	sct_cfg.enabled = 1;
 	sct_trap_init();
+	sct_stack_init();
 	t->guard--;
 	long envc = 0;
 	while (envp && envp[envc])

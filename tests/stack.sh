@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Caller stacks (issue 5), end to end: tests/progs/callchain makes a wrapped
+# write from main -> level1 -> level2, a raw (trapped) one from main ->
+# raw_level1 -> raw_level2, and one from main -> lib_level1 -> lib_level2 in
+# libchain.so, which it dlopens and dlcloses.  Each stack must come out in
+# that order, innermost first, symbolized, in the text (-k, -kk), JSON,
+# post-mortem dump, report and exports; with both unwinders and both trap
+# layers.  TAP output.
+set -u
+BUILD=${BUILD:-build}
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "1..0 # SKIP no build directory"; exit 77; }
+S=$BUILD/sctrace P=$BUILD/tests
+LIB=$P/libchain.so
+[ -x "$P/callchain" ] && [ -f "$LIB" ] || { echo "1..0 # SKIP callchain not built"; exit 77; }
+command -v python3 >/dev/null || { echo "1..0 # SKIP python3 needed"; exit 77; }
+
+T=$(mktemp -d /tmp/sctrace-stack.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0 failed=0
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
+skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+diag() { sed 's/^/# /'; }
+
+# frames FILE LINE-PREFIX: the symbols of the frames under the first line
+# starting with LINE-PREFIX (" > obj(sym+0x..) [..]" -> "obj:sym"), 3 of them
+frames() {
+	PRE=$2 awk '
+		found && /^ > / {
+			s = $0; sub(/^ > /, "", s)
+			obj = s; sub(/\(.*/, "", obj); sub(/.*\//, "", obj)
+			sym = s; sub(/^[^(]*\(/, "", sym); sub(/[+)].*/, "", sym)
+			out = out (k++ ? " " : "") obj ":" sym
+			if (k == 3) { print out; exit }
+			next
+		}
+		found { print out; exit }
+		index($0, ENVIRON["PRE"]) == 1 { found = 1 }
+		END { if (found && k < 3) print out }' "$1"
+}
+
+W='write(1, "wrapped\n", 8)' R='write(1, "trapped\n", 8)' L='write(1, "lib\n", 4)'
+WANT_W="callchain:level2 callchain:level1 callchain:main"
+WANT_R="callchain:raw_level2 callchain:raw_level1 callchain:main"
+WANT_L="libchain.so:lib_level2 libchain.so:lib_level1 callchain:main"
+
+check_text() { # LABEL FILE
+	local f
+	f=$(frames "$2" "$W"); [ "$f" = "$WANT_W" ]; ok $? "$1: wrapped write: $f"
+	f=$(frames "$2" "$R"); [ "$f" = "$WANT_R" ]; ok $? "$1: trapped write: $f"
+	f=$(frames "$2" "$L"); [ "$f" = "$WANT_L" ]; ok $? "$1: write in a dlopened library: $f"
+}
+
+for trap in sud seccomp; do
+	for unw in libunwind fp; do
+		m="$trap/$unw" d=$T/$trap-$unw
+		out=$(SCTRACE_TRAP=$trap SCTRACE_UNWIND=$unw timeout -k 5 20 "$S" -k -D "$d" -e trace=write -o "$d.txt" -- "$P/callchain" "$LIB" 2> "$d.err")
+		rc=$?
+		[ $rc = 0 ] && [ "$out" = "$(printf 'wrapped\ntrapped\nlib')" ]
+		ok $? "$m: callchain runs under sctrace -k (exit $rc)"
+		[ $rc = 0 ] || diag < "$d.err"
+		if ! grep -q "trap layer $trap" "$d.txt"; then
+			skip "$m: trap layer $trap not active here"
+			continue
+		fi
+		check_text "$m" "$d.txt"
+	done
+done
+
+# post-mortem, the library dlclosed long ago: the same stacks from the rings
+d=$T/sud-libunwind
+"$S" dump -k -e trace=write "$d" > "$T/pm.txt" 2> "$T/pm.err"
+ok $? "post-mortem: sctrace dump -k"
+check_text post-mortem "$T/pm.txt"
+
+# -kk: file:line of the program's frames
+"$S" dump -kk -e trace=write "$d" > "$T/kk.txt" 2>&1
+grep -A1 -F "$W" "$T/kk.txt" | grep -q '(level2+0x[0-9a-f]*) \[0x[0-9a-f]*\].*callchain\.c:[0-9]'
+ok $? "-kk: level2's frame has callchain.c:LINE"
+
+# JSON: stack objects, innermost first
+"$S" dump --json -k -e trace=write "$d" > "$T/j.json" 2>&1
+python3 - "$T/j.json" > "$T/j.out" 2>&1 <<'PY'
+import json, sys
+want = {"wrapped": ["level2", "level1", "main"],
+        "trapped": ["raw_level2", "raw_level1", "main"],
+        "lib": ["lib_level2", "lib_level1", "main"]}
+seen = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("name") != "write":
+        continue
+    for k in want:
+        if '"%s\\n"' % k in r["args"][1]:
+            seen[k] = [f.get("sym") for f in r.get("stack", [])][:3]
+bad = [k for k in want if seen.get(k) != want[k]]
+print(seen)
+sys.exit(1 if bad else 0)
+PY
+ok $? "json -k: stack[].sym of the three writes"
+diag < "$T/j.out"
+
+# exports and report
+"$S" export --format=folded --weight=count -e trace=write "$d" > "$T/folded" 2> "$T/folded.err"
+grep -Eq '(^|;)main;level1;level2;write 1$' "$T/folded"
+ok $? "export folded: main;level1;level2;write 1"
+grep -Eq '(^|;)main;lib_level1;lib_level2;write 1$' "$T/folded"
+ok $? "export folded: main;lib_level1;lib_level2;write 1"
+"$S" export --format=chrome "$d" > "$T/chrome.json" 2> "$T/chrome.err"
+python3 - "$T/chrome.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+x = [e for e in ev if e.get("ph") == "X"]
+assert x, "no complete events"
+for e in x:
+    for k in ("name", "ph", "ts", "dur", "pid", "tid"):
+        assert k in e, (k, e)
+assert any(e["name"] == "write" for e in x)
+assert any(e.get("ph") == "M" and e.get("name") == "process_name" for e in ev)
+PY
+ok $? "export chrome: valid JSON, complete events with name/ph/ts/dur/pid/tid, process names"
+"$S" report -e trace=write "$d" > "$T/report" 2> "$T/report.err"
+grep -q 'level2' "$T/report" && grep -q 'lib_level2' "$T/report" && grep -q 'raw_level2' "$T/report"
+ok $? "report: a site per calling stack (level2, raw_level2, lib_level2)"
+
+echo "1..$n"
+exit $((failed > 0))
