@@ -141,6 +141,15 @@ static void lookup(struct sct_sym *s, struct elfobj *o, uint64_t addr,
 	const char *name = dwfl_module_addrinfo(o->mod, look, &off, &sym, NULL,
 						NULL, NULL);
 	if (name && *name) {
+		/* "__libc_start_main@@GLIBC_2.34": the version is not part of
+		 * the name strace prints */
+		char base[256];
+		size_t n = strcspn(name, "@");
+		if (name[n] && n > 0 && n < sizeof base) {
+			memcpy(base, name, n);
+			base[n] = 0;
+			name = base;
+		}
 		r->sym = sct_hmap_intern(&s->strs, name);
 		r->symaddr = look - off - o->bias;
 	}
