@@ -72,6 +72,19 @@ d=$T/sud-libunwind
 ok $? "post-mortem: sctrace dump -k"
 check_text post-mortem "$T/pm.txt"
 
+# the same frames as strace -k prints below its libc frame (its frame 0 is
+# the syscall inside write(); ours is write's caller)
+if command -v strace >/dev/null && strace -k -e trace=none true 2>/dev/null; then
+	strace -k -qq -e trace=write -o "$T/st.txt" "$P/callchain" "$LIB" > /dev/null 2>&1
+	a=$(grep -A4 -F "$W" "$T/st.txt" | sed -n '3,5p')
+	b=$(grep -A3 -F "$W" "$T/pm.txt" | sed -n '2,4p')
+	[ -n "$a" ] && [ "$a" = "$b" ]; r=$?
+	ok $r "wrapped write: frames, offsets and addresses as strace -k prints them"
+	[ $r = 0 ] || printf '%s\n--- sctrace\n%s\n' "$a" "$b" | diag
+else
+	skip "strace -k unavailable"
+fi
+
 # -kk: file:line of the program's frames
 "$S" dump -kk -e trace=write "$d" > "$T/kk.txt" 2>&1
 grep -A1 -F "$W" "$T/kk.txt" | grep -q '(level2+0x[0-9a-f]*) \[0x[0-9a-f]*\].*callchain\.c:[0-9]'
