@@ -20,7 +20,9 @@
 #   CALLS="getppid read0 close_bad fstat stat_missing clock_gettime raw_getppid"
 #   FILES=10000 (files in the generated tree)  BIG_RING=16M  ONLY=loop|programs
 # SCTRACE_TRAP in the environment applies to the sctrace columns (default auto);
-# the notrap columns set SCTRACE_TRAP=off.
+# the notrap columns set SCTRACE_TRAP=off.  Caller stacks (issue 5) are off
+# (SCTRACE_STACK=0, as in `sctrace -- CMD` without -k) unless SCTRACE_STACK
+# is set in the environment.
 set -u
 export LC_ALL=C
 
@@ -45,6 +47,9 @@ CALLS=${CALLS:-getppid read0 close_bad fstat stat_missing clock_gettime raw_getp
 FILES=${FILES:-10000}
 BIG_RING=${BIG_RING:-16M}
 ONLY=${ONLY:-}
+# plain LD_PRELOAD captures a caller stack per call by default: measured
+# only when asked for
+export SCTRACE_STACK=${SCTRACE_STACK-0}
 
 # Work files and rings in tmpfs when there is one (no disk noise; the rings'
 # production default is /dev/shm too); removed on any exit.
@@ -116,7 +121,8 @@ trapmode=-
 if as sctrace "$LOOP" getppid 1 >/dev/null 2>&1 && "$SCT" ls "$R" >"$T/ls.out" 2>/dev/null; then
 	trapmode=$(awk 'NR == 2 { print $(NF - 1) }' "$T/ls.out")
 fi
-echo "trap layer in the sctrace columns: ${trapmode:--} (SCTRACE_TRAP=${SCTRACE_TRAP:-auto})"
+echo "trap layer in the sctrace columns: ${trapmode:--} (SCTRACE_TRAP=${SCTRACE_TRAP:-auto});" \
+	"caller stacks: SCTRACE_STACK=$SCTRACE_STACK${SCTRACE_UNWIND:+ SCTRACE_UNWIND=$SCTRACE_UNWIND}"
 
 summary=() # lines of the closing summary
 
