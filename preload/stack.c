@@ -411,7 +411,9 @@ static inline __attribute__((always_inline)) SCT_SIGSAFE unsigned
 unwind_here(uint64_t *ips, unsigned max)
 {
 	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
+		sct_self.in_unwind = 1;
 		int n = stk.bt((void **)ips, (int)max);
+		sct_self.in_unwind = 0;
 		return n > 0 ? (unsigned)n : 0;
 	}
 	uintptr_t fp = (uintptr_t)__builtin_frame_address(0), lo, hi;
@@ -486,8 +488,10 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)
 	sct_self.sel = SCT_SEL_ALLOW;
 	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
 		/* ips[0]: return address into stack_uc.S, ips[1]: the rip */
+		sct_self.in_unwind = 1;
 		int k = sct_stk_uc_trace((void **)ips, (int)stk.depth + 1, regs,
 					 stk.bt);
+		sct_self.in_unwind = 0;
 		if (k >= 2 && ips[1] == regs[0])
 			n = (unsigned)k - 1;
 		for (unsigned i = 0; i < n; i++)
