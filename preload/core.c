@@ -509,6 +509,53 @@ static SCT_SIGSAFE void blob_close(struct capture *cp, struct sct_blob *b,
 	rec->nblobs++;
 }
 
+/* signal-safe: copy the string at SRC, which the kernel has read, to DST:
+ * its length, or MAX when it is longer (DST gets no NUL).  A word at a
+ * time: aligned 8-byte loads, which never cross a page, so every word
+ * that holds a byte of the string is readable; bytes before SRC are
+ * masked as non-NUL, and the first NUL found is the string's end (the
+ * zero-byte test can only flag more bytes above a real NUL). */
+static SCT_SIGSAFE size_t str_words(unsigned char *dst, uintptr_t src,
+				    size_t max)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = ones << 7;
+	size_t n = 0;
+	while (n < max) {
+		uintptr_t p = src + n;
+		unsigned skip = (unsigned)(p & 7); /* bytes before p */
+		uint64_t v;
+		__builtin_memcpy(&v, (const void *)(p - skip), 8);
+		if (skip)
+			v = v >> (8 * skip) | ~0ull << (64 - 8 * skip);
+		uint64_t z = (v - ones) & ~v & highs;
+		size_t k = z ? (size_t)__builtin_ctzll(z) >> 3 : 8 - skip;
+		if (k > max - n)
+			k = max - n;
+		/* the K low bytes of V, never a byte more */
+		unsigned char *d = dst + n;
+		if (k == 8) {
+			__builtin_memcpy(d, &v, 8);
+		} else {
+			if (k & 4) {
+				uint32_t x = (uint32_t)v;
+				__builtin_memcpy(d, &x, 4);
+				d += 4, v >>= 32;
+			}
+			if (k & 2) {
+				uint16_t x = (uint16_t)v;
+				__builtin_memcpy(d, &x, 2);
+				d += 2, v >>= 16;
+			}
+			if (k & 1)
+				*d = (unsigned char)v;
+		}
+		n += k;
+		if (z)
+			break; /* the NUL, or MAX before it */
+	}
+	return n;
+}
+
 /* signal-safe: a NUL-terminated string, up to MAX bytes. */
 static SCT_SIGSAFE size_t cap_str(struct capture *cp, unsigned char *dst,
 				  uintptr_t src, size_t max, int *trunc)
@@ -516,24 +563,8 @@ static SCT_SIGSAFE size_t cap_str(struct capture *cp, unsigned char *dst,
 	size_t n = 0;
 	*trunc = 0;
 	if (cp->trusted) {
-		const char *s = (const char *)src;
-		/* up to an 8-byte boundary of S, then a word at a time while
-		 * the word has no NUL: an aligned word never crosses a page,
-		 * so it is readable when its first byte is */
-		while (n < max && ((src + n) & 7) && s[n])
-			dst[n] = (unsigned char)s[n], n++;
-		if (n < max && !((src + n) & 7))
-			for (; n + 8 <= max; n += 8) {
-				uint64_t v;
-				__builtin_memcpy(&v, s + n, 8);
-				if ((v - 0x0101010101010101ull) & ~v &
-				    0x8080808080808080ull)
-					break; /* a NUL in this word */
-				__builtin_memcpy(dst + n, &v, 8);
-			}
-		while (n < max && s[n])
-			dst[n] = (unsigned char)s[n], n++;
-		*trunc = n == max && s[n];
+		n = str_words(dst, src, max);
+		*trunc = n == max && ((const char *)src)[n];
 		return n;
 	}
 	while (n < max) { /* chunks that never cross a page */
