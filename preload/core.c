@@ -77,7 +77,7 @@ SCT_SIGSAFE int sct_strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
-static SCT_SIGSAFE void copy_bytes(void *d, const void *s, size_t n)
+static SCT_SIGSAFE SCT_HOT void copy_bytes(void *d, const void *s, size_t n)
 {
 	unsigned char *dd = d;
 	const unsigned char *ss = s;
@@ -480,7 +480,7 @@ struct capture {
 	int trusted;            /* memory proven readable by the kernel */
 };
 
-static SCT_SIGSAFE size_t cap_copy(struct capture *cp, void *dst,
+static SCT_SIGSAFE SCT_HOT size_t cap_copy(struct capture *cp, void *dst,
 				   uintptr_t src, size_t n)
 {
 	if (cp->trusted) {
@@ -515,7 +515,7 @@ static SCT_SIGSAFE void blob_close(struct capture *cp, struct sct_blob *b,
  * that holds a byte of the string is readable; bytes before SRC are
  * masked as non-NUL, and the first NUL found is the string's end (the
  * zero-byte test can only flag more bytes above a real NUL). */
-static SCT_SIGSAFE size_t str_words(unsigned char *dst, uintptr_t src,
+static SCT_SIGSAFE SCT_HOT size_t str_words(unsigned char *dst, uintptr_t src,
 				    size_t max)
 {
 	const uint64_t ones = 0x0101010101010101ull, highs = ones << 7;
@@ -557,7 +557,7 @@ static SCT_SIGSAFE size_t str_words(unsigned char *dst, uintptr_t src,
 }
 
 /* signal-safe: a NUL-terminated string, up to MAX bytes. */
-static SCT_SIGSAFE size_t cap_str(struct capture *cp, unsigned char *dst,
+static SCT_SIGSAFE SCT_HOT size_t cap_str(struct capture *cp, unsigned char *dst,
 				  uintptr_t src, size_t max, int *trunc)
 {
 	size_t n = 0;
@@ -759,7 +759,7 @@ static SCT_SIGSAFE int failed_but_read(unsigned nr, int err)
 
 /* signal-safe: the blobs of call C's arguments, after REC's fixed part,
  * within BOUND bytes of REC.  ERR: the call's errno when FAILED. */
-static SCT_SIGSAFE __attribute__((noinline)) uint32_t
+static SCT_SIGSAFE SCT_HOT __attribute__((noinline)) uint32_t
 capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 	     long r, int failed, int err, unsigned flags, int nargs)
 {
@@ -933,8 +933,8 @@ begin_other(struct sct_call *c, unsigned fn, unsigned nr, const long *args,
 /* No calls on the common path, so that it saves no registers: everything
  * else, a calibration's clock read included, is begin_other() (a tail
  * call). */
-SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
-			  const long *args, int nargs)
+SCT_SIGSAFE SCT_HOT int sct_begin(struct sct_call *c, unsigned fn,
+				  unsigned nr, const long *args, int nargs)
 {
 	struct sct_thread *t = &sct_self;
 	if (__builtin_expect(!sct_cfg.enabled || t->guard ||
@@ -1009,7 +1009,7 @@ SCT_SIGSAFE void sct_entry(struct sct_call *c)
 /* This thread's errno, found once: &errno is a call into libc. */
 static __thread int *errno_at __attribute__((tls_model("initial-exec")));
 
-SCT_SIGSAFE long sct_end(struct sct_call *c, long r, int failed)
+SCT_SIGSAFE SCT_HOT long sct_end(struct sct_call *c, long r, int failed)
 {
 	uint64_t end = end_time(c);
 	struct sct_thread *t = &sct_self;

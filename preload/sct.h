@@ -22,6 +22,9 @@
 
 #define SCT_WRAPPER __attribute__((visibility("default")))
 #define SCT_SIGSAFE /* reachable from a wrapper or a signal handler */
+/* on the path of every traced call: the linker groups these functions
+ * (.text.hot), so that a call touches few code pages */
+#define SCT_HOT __attribute__((hot))
 
 typedef long (*sct_real_fn)(long, long, long, long, long, long);
 
