@@ -914,7 +914,8 @@ begin_other(struct sct_call *c, unsigned fn, unsigned nr, const long *args,
 {
 	struct sct_thread *t = &sct_self;
 	if (!sct_cfg.enabled || t->guard) {
-		if (t->guard && t->state == 1) /* a signal handler hit us */
+		/* a signal handler hit us; libunwind's own calls are not */
+		if (t->guard && t->state == 1 && !t->in_unwind)
 			__atomic_fetch_add(&t->w.hdr->lost_reentrant, 1,
 					   __ATOMIC_RELAXED);
 		return 0;
