@@ -790,7 +790,8 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	const unsigned nr = c->nr;
 	/* the module log follows the executable mappings, whether or not
 	 * the record finds room */
-	if (__builtin_expect(nr == __NR_mmap || nr == __NR_munmap ||
+	if (sct_stacks_on &&
+	    __builtin_expect(nr == __NR_mmap || nr == __NR_munmap ||
 				     nr == __NR_mremap, 0) && !failed)
 		sct_stack_note_map(nr, c->args, r);
 	struct sct_wring *w = __builtin_expect(t->state == 1, 1)
@@ -820,7 +821,7 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 			      ? (int)r
 			      : *ep;
 	rec->err = err;
-	rec->stack_id = type != SCT_REC_SYSCALL ? 0
+	rec->stack_id = !sct_stacks_on || type != SCT_REC_SYSCALL ? 0
 			: t->trap_uc ? sct_stack_trapped(t->trap_uc)
 				     : sct_stack_wrapped();
 	rec->tid = (uint32_t)(tid ? tid : t->tid);

@@ -65,6 +65,8 @@ static __thread struct {
 	int warm;
 } tstk;
 
+int sct_stacks_on;
+
 /* ---- small helpers --------------------------------------------------- */
 
 static SCT_SIGSAFE int in_self(uint64_t ip)
@@ -601,6 +603,7 @@ SCT_SIGSAFE void sct_stack_after_fork_child(void)
 	}
 	sct_raw2(__NR_munmap, old, old_total);
 	stk.hdr = h;
+	sct_stacks_on = h != 0;
 	sct_self.sel = sel;
 	errno = e;
 }
@@ -691,6 +694,7 @@ void sct_stack_init(void)
 		goto out;
 	log_snapshot(h);
 	stk.hdr = h;
+	sct_stacks_on = h != 0;
 	sct_stack_warm_thread();
 out:
 	sct_self.sel = sel;

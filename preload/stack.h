@@ -49,6 +49,10 @@
  * dlopen, dl_iterate_phdr). */
 void sct_stack_init(void);
 
+/* non-zero while this image records stacks: the record path tests it
+ * inline before calling in here */
+extern int sct_stacks_on;
+
 /* signal-safe: once per new thread, when its ring is created (from
  * sct_thread_ring, in a wrapper or the SIGSYS handler): pays the unwinder's
  * first-call cost (libunwind's per-thread cache: ~1 ms and a 256 KiB mmap)
