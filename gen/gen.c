@@ -473,7 +473,7 @@ static void write_wrapper(FILE *c, const struct fndef *f)
 	fprintf(c, "\tif (__builtin_expect(!real, 0))\n"
 		   "\t\treturn sct_fallback(__NR_%s, a);\n"
 		   "\tif (!sct_begin(&c, SCT_FN_%s, __NR_%s, a, %d))\n"
-		   "\t\treturn real(%s);\n",
+		   "\t\treturn sct_passed(real(%s));\n",
 		d->name, f->name, d->name, d->nargs, pass);
 	if (noreturn)
 		fprintf(c, "\tsct_entry(&c);\n");

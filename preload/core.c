@@ -948,6 +948,12 @@ SCT_SIGSAFE SCT_HOT int sct_begin(struct sct_call *c, unsigned fn,
 	return begin_record(t, c, fn, nr, args, nargs);
 }
 
+SCT_SIGSAFE long sct_passed(long r)
+{
+	sct_self.adopt_fn = 0;
+	return r;
+}
+
 SCT_SIGSAFE void sct_unallow(struct sct_call *c)
 {
 	__asm__ volatile("" ::: "memory");

@@ -50,6 +50,10 @@ SCT_SIGSAFE long sct_end(struct sct_call *c, long r, int failed);
 /* signal-safe: a wrapper that allowed its real call (sct_begin returned
  * 1) but ends without sct_end: put the trap selector back. */
 SCT_SIGSAFE void sct_unallow(struct sct_call *c);
+/* signal-safe: a wrapper that did not record (sct_begin returned 0) and
+ * whose real call returned R: a syscall it left to the trap layer and
+ * never made is not adopted by a later trap. */
+SCT_SIGSAFE long sct_passed(long r);
 
 /* signal-safe: the real libc function, resolved in the constructor; NULL
  * only while a wrapper runs inside the tracer's own symbol lookup. */

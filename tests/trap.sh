@@ -409,6 +409,13 @@ for m in sud seccomp; do
 	sigsys_checks "$m"
 	family_checks "$m"
 	exec_checks "$m"
+	# a wrapper that left its call to the trap but whose libc function
+	# failed first (sigaction(0)): the next raw rt_sigaction is the
+	# program's own, not that wrapper's
+	out=$(traced "$m" --json -o "$T/$m-adopt.json" -- "$P/adopt" 2>/dev/null)
+	c=$(jcount "$T/$m-adopt.json" name=rt_sigaction via=trap fn=null)
+	[ "$out" = "adopt ok" ] && [ "$c" = 1 ]
+	ok $? "$m: a raw rt_sigaction after a libc sigaction that failed in libc: via trap, no fn ($c)"
 done
 
 # ---- off: nothing trapped, programs unchanged --------------------------------
