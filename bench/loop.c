@@ -1,5 +1,5 @@
-/* loop CALL N: N calls of one cheap libc syscall function in a tight loop;
- * prints ns per call (CLOCK_MONOTONIC around the loop).  The N calls run as
+/* loop CALL N [DEPTH]: N calls of one cheap libc syscall function in a
+ * tight loop; prints ns per call (CLOCK_MONOTONIC around the loop).  The N calls run as
  * SLICES slices of N/SLICES, each timed alone; the fastest slice is printed,
  * so that a burst from another tenant of a shared machine does not count.
  *
@@ -15,8 +15,15 @@
  *                                               under sctrace's trap layer
  *                                               every call raises SIGSYS
  *
+ * DEPTH (default 0): the loop runs DEPTH noinline frames (nest) deeper than
+ * main, so that a tracer that records caller stacks (SCTRACE_STACK, strace
+ * -k) unwinds that many more frames per call: run, DEPTH x nest, main,
+ * __libc_start_call_main, __libc_start_main, _start.
+ *
  * Built without any preload flags: this is an ordinary program, traced by
- * LD_PRELOAD=libsctrace.so or by strace from the outside. */
+ * LD_PRELOAD=libsctrace.so or by strace from the outside.  It keeps frame
+ * pointers (bench/CMakeLists.txt), so that SCTRACE_UNWIND=fp can walk its
+ * frames; the loops themselves do not touch them. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +53,7 @@ static inline long raw_getppid(void)
 static int fd;
 static volatile long sink; /* results are used: the calls are not dropped */
 
-static void run(int which, long n)
+static __attribute__((noinline)) void run(int which, long n)
 {
 	char buf[1];
 	struct stat st;
@@ -85,20 +92,48 @@ static void run(int which, long n)
 	sink = s;
 }
 
+static volatile int nest_sink;
+
+/* D >= 1 frames of its own above run(); not a tail call (the store after
+ * it), so that each level keeps its frame */
+static __attribute__((noinline)) void nest(int d, int which, long n)
+{
+	if (d > 1)
+		nest(d - 1, which, n);
+	else
+		run(which, n);
+	nest_sink = d;
+}
+
+static int depth;
+
+static void go(int which, long n)
+{
+	if (depth > 0)
+		nest(depth, which, n);
+	else
+		run(which, n);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const calls[] = { "getppid", "read0", "close_bad",
 					     "fstat", "clock_gettime",
 					     "stat_missing", "raw_getppid" };
 	int which = -1;
-	long n = argc == 3 ? atol(argv[2]) : 0;
-	for (int i = 0; argc == 3 && i < 7; i++)
+	long n = argc == 3 || argc == 4 ? atol(argv[2]) : 0;
+	for (int i = 0; (argc == 3 || argc == 4) && i < 7; i++)
 		if (strcmp(argv[1], calls[i]) == 0)
 			which = i;
-	if (which < 0 || n <= 0) {
+	if (argc == 4) {
+		char *end;
+		long d = strtol(argv[3], &end, 10);
+		depth = *end || d < 0 || d > 1000 ? -1 : (int)d;
+	}
+	if (which < 0 || n <= 0 || depth < 0) {
 		fprintf(stderr,
 			"usage: loop getppid|read0|close_bad|fstat|"
-			"stat_missing|clock_gettime|raw_getppid N\n");
+			"stat_missing|clock_gettime|raw_getppid N [DEPTH]\n");
 		return 2;
 	}
 	fd = open("/dev/zero", O_RDONLY);
@@ -107,13 +142,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* warm up: page faults, the tracer's first record, caches */
-	run(which, n / 100 < 1000 ? n / 100 + 1 : 1000);
+	go(which, n / 100 < 1000 ? n / 100 + 1 : 1000);
 	enum { SLICES = 10 };
 	long per = n / SLICES > 0 ? n / SLICES : 1;
 	double best = 0;
 	for (int k = 0; k < SLICES; k++) {
 		double t0 = now();
-		run(which, per);
+		go(which, per);
 		double t = (now() - t0) / per;
 		if (k == 0 || t < best)
 			best = t;
