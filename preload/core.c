@@ -34,49 +34,6 @@ static int ring_failed_once;
 static pthread_key_t exit_key;
 static int exit_status = -1;
 
-/* ---- small helpers, no libc --------------------------------------------- */
-
-SCT_SIGSAFE size_t sct_strlen(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
-
-/* signal-safe: copy S to D, never past END - 1; returns the new end. */
-SCT_SIGSAFE char *sct_stpcpy(char *d, const char *s, const char *end)
-{
-	while (*s && d < end - 1)
-		*d++ = *s++;
-	*d = 0;
-	return d;
-}
-
-SCT_SIGSAFE char *sct_utoa(char *d, unsigned long v, const char *end)
-{
-	char tmp[24];
-	int n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < 24);
-	while (n && d < end - 1)
-		*d++ = tmp[--n];
-	*d = 0;
-	return d;
-}
-
-SCT_SIGSAFE int sct_strncmp(const char *a, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (a[i] != b[i])
-			return (unsigned char)a[i] - (unsigned char)b[i];
-		if (!a[i])
-			return 0;
-	}
-	return 0;
-}
-
 static SCT_SIGSAFE SCT_HOT void copy_bytes(void *d, const void *s, size_t n)
 {
 	unsigned char *dd = d;
@@ -99,18 +56,6 @@ static SCT_SIGSAFE SCT_HOT void copy_bytes(void *d, const void *s, size_t n)
 }
 
 /* signal-safe: "sctrace: A B C\n" on stderr, one write. */
-SCT_SIGSAFE void sct_msg(const char *a, const char *b, const char *c)
-{
-	char buf[512];
-	char *end = buf + sizeof buf - 1, *p = buf;
-	p = sct_stpcpy(p, "sctrace: ", end);
-	p = sct_stpcpy(p, a, end);
-	p = sct_stpcpy(p, b ? b : "", end);
-	p = sct_stpcpy(p, c ? c : "", end);
-	*p++ = '\n';
-	sct_raw3(__NR_write, 2, buf, p - buf);
-}
-
 SCT_SIGSAFE uint64_t sct_now(void)
 {
 	struct timespec ts;
@@ -386,19 +331,8 @@ static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 		ring_fail("cannot create a ring in ", fd);
 		return -1;
 	}
-	long r = sct_raw4(__NR_fallocate, fd, 0, 0, total);
-	if (r == -EOPNOTSUPP)
-		r = sct_raw2(__NR_ftruncate, fd, total);
-	void *map = 0;
-	if (r == 0) {
-		r = sct_raw6(__NR_mmap, 0, total, 0x3 /* PROT_READ|WRITE */,
-			     0x01 /* MAP_SHARED */, fd, 0);
-		if (r < 0 && r > -4096)
-			map = 0;
-		else
-			map = (void *)r, r = 0;
-	}
-	sct_raw1(__NR_close, fd);
+	long r;
+	void *map = sct_shm_map(fd, total, &r);
 	if (!map) {
 		sct_raw3(__NR_unlinkat, AT_FDCWD, tmp, 0);
 		ring_fail("cannot size or map a ring in ", r);

@@ -108,5 +108,8 @@ SCT_SIGSAFE char *sct_stpcpy(char *d, const char *s, const char *end);
 SCT_SIGSAFE char *sct_utoa(char *d, unsigned long v, const char *end);
 SCT_SIGSAFE int sct_strncmp(const char *a, const char *b, size_t n);
 SCT_SIGSAFE void sct_msg(const char *a, const char *b, const char *c);
+/* util.c: size (fallocate), map shared and close a new file; NULL with
+ * -errno in *ERR */
+SCT_SIGSAFE void *sct_shm_map(long fd, uint64_t total, long *err);
 
 #endif

@@ -308,19 +308,8 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 		side_fail("cannot create the stack file (errno ", fd);
 		return 0;
 	}
-	long r = sct_raw4(__NR_fallocate, fd, 0, 0, total);
-	if (r == -EOPNOTSUPP)
-		r = sct_raw2(__NR_ftruncate, fd, total);
-	void *map = 0;
-	if (r == 0) {
-		r = sct_raw6(__NR_mmap, 0, total, 0x3 /* PROT_READ|WRITE */,
-			     0x01 /* MAP_SHARED */, fd, 0);
-		if (r < 0 && r > -4096)
-			map = 0;
-		else
-			map = (void *)r, r = 0;
-	}
-	sct_raw1(__NR_close, fd);
+	long r;
+	void *map = sct_shm_map(fd, total, &r);
 	if (map)
 		r = sct_raw5(__NR_renameat2, AT_FDCWD, tmp, AT_FDCWD, final,
 			     1 /* RENAME_NOREPLACE */);

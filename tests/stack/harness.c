@@ -10,6 +10,7 @@
 
 #include "core.h"
 #include "stack.h"
+#include "../progs/raw.h"
 
 #define API __attribute__((visibility("default")))
 
@@ -21,54 +22,7 @@ __thread struct sct_thread sct_self;
 SCT_SIGSAFE long sct_raw(long nr, long a, long b, long c, long d, long e,
 			 long f)
 {
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long r;
-	__asm__ volatile("syscall"
-			 : "=a"(r)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
-			   "r"(r9)
-			 : "rcx", "r11", "memory");
-	return r;
-}
-
-SCT_SIGSAFE char *sct_stpcpy(char *d, const char *s, const char *end)
-{
-	while (*s && d < end - 1)
-		*d++ = *s++;
-	*d = 0;
-	return d;
-}
-
-SCT_SIGSAFE char *sct_utoa(char *d, unsigned long v, const char *end)
-{
-	char tmp[24];
-	int n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < 24);
-	while (n && d < end - 1)
-		*d++ = tmp[--n];
-	*d = 0;
-	return d;
-}
-
-SCT_SIGSAFE int sct_strncmp(const char *a, const char *b, size_t n)
-{
-	return strncmp(a, b, n);
-}
-
-SCT_SIGSAFE void sct_msg(const char *a, const char *b, const char *c)
-{
-	char buf[512];
-	char *end = buf + sizeof buf - 1, *p = buf;
-	p = sct_stpcpy(p, "sctrace: ", end);
-	p = sct_stpcpy(p, a, end);
-	p = sct_stpcpy(p, b ? b : "", end);
-	p = sct_stpcpy(p, c ? c : "", end);
-	*p++ = '\n';
-	sct_raw3(__NR_write, 2, buf, p - buf);
+	return raw6(nr, a, b, c, d, e, f);
 }
 
 SCT_SIGSAFE uint64_t sct_now(void)
