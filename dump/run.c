@@ -370,7 +370,47 @@ int cmd_ls(const char *dir)
 	return 0;
 }
 
-/* Remove the rings whose thread is gone (after a dump, or to free memory). */
+/* does a kept ring (not writer_dead) belong to image PID-IMAGE? */
+static int image_kept(const struct ringset *set, unsigned long pid,
+		      unsigned long long image)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct sct_rring *r = set->v[i];
+		if (!r->writer_dead && r->hdr->pid == pid && r->hdr->image == image)
+			return 1;
+	}
+	return 0;
+}
+
+/* Remove the stack files (PID-IMAGE.stk) of images with no ring left and
+ * no live process: the number removed. */
+static size_t clean_stacks(const struct ringset *set)
+{
+	DIR *d = opendir(set->dir);
+	if (!d)
+		return 0;
+	size_t removed = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		unsigned long pid;
+		unsigned long long image;
+		int end = 0;
+		if (sscanf(e->d_name, "%lu-%llu.stk%n", &pid, &image, &end) != 2 ||
+		    e->d_name[end] || image_kept(set, pid, image) ||
+		    (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			removed++;
+		else
+			fprintf(stderr, "sctrace: %s/%s: %s\n", set->dir, e->d_name,
+				strerror(errno));
+	}
+	closedir(d);
+	return removed;
+}
+
+/* Remove the rings whose thread is gone (after a dump, or to free memory),
+ * and the stack files of images that are gone. */
 int cmd_clean(const char *dir)
 {
 	struct ringset set = { .dir = (char *)(dir ? dir : default_dir()) };
@@ -389,7 +429,11 @@ int cmd_clean(const char *dir)
 		else
 			removed++;
 	}
-	printf("removed %zu rings, kept %zu of running threads\n", removed, kept);
+	size_t stk = clean_stacks(&set);
+	printf("removed %zu rings, kept %zu of running threads", removed, kept);
+	if (stk)
+		printf(", removed %zu stack files", stk);
+	putchar('\n');
 	ringset_free(&set);
 	return 0;
 }

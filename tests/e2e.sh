@@ -77,6 +77,7 @@ sleep 0.3; kill -9 $pid; wait $pid 2>/dev/null
 [ "$(grep -c 'getppid()' "$T/crash.out")" -gt 100 ]; ok $? "crash: records before the kill recovered"
 "$S" ls "$T/crash" | grep -q dead; ok $? "crash: ls shows the process dead"
 "$S" clean "$T/crash" | grep -q 'removed 1 rings'; ok $? "clean: the dead process's ring removed"
+[ -z "$(ls "$T/crash")" ]; ok $? "clean: ... and its stack file ($(ls "$T/crash" | tr '\n' ' '))"
 
 # 7. ring full: records + lost == calls, exactly
 mkdir -p "$T/full"
