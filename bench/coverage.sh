@@ -25,10 +25,14 @@
 #   --verbose     per-name counts of every program (strace, sctrace, missing)
 #
 # The environment is passed through to sctrace (SCTRACE_TRAP=..., etc.).
+# Caller stacks are off (SCTRACE_STACK=0) unless set: with libunwind they
+# load libunwind.so.8 and liblzma.so.5 into the program and start its heap
+# (README, Limits), which changes what its own loads and mallocs do.
 # Knobs: RING_SIZE=16M (sctrace --ring-size, big enough that nothing is
 # lost), TOP=6 (missing names shown per program).
 set -u
 export LC_ALL=C
+export SCTRACE_STACK=${SCTRACE_STACK:-0}
 
 die() { echo "coverage: $*" >&2; exit 1; }
 usage() { die "usage: bash bench/coverage.sh [--only NAME] [--keep DIR] [--verbose] [BUILD_DIR]"; }

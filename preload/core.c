@@ -1141,12 +1141,17 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 	pthread_atfork(0, 0, sct_after_fork_child);
 	sct_cfg.enabled = 1;
 	sct_trap_init();
-	sct_stack_init();
 	t->guard--;
 	long envc = 0;
 	while (envp && envp[envc])
 		envc++;
 	sct_event(SCT_REC_START, envc, argv); /* ret: environment size */
+	/* after START: the calls it records as the program's come after it */
+	t->guard++;
+	t->in_unwind = 1; /* its libc calls are the tracer's own */
+	sct_stack_init();
+	t->in_unwind = 0;
+	t->guard--;
 }
 
 /* signal-safe: the process's EXIT event, in the calling thread's ring. */

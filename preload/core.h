@@ -27,8 +27,9 @@ struct sct_thread {
 	/* the SIGSYS handler's context while it writes a trapped call's
 	 * record: its stack is unwound from there (preload/stack.c) */
 	const void *trap_uc;
-	/* preload/stack.c is inside libunwind: the libc calls reaching the
-	 * wrappers meanwhile are the tracer's own, not lost records */
+	/* preload/stack.c is inside libunwind (or setting up): the libc
+	 * calls reaching the wrappers meanwhile are the tracer's own, not
+	 * lost records */
 	unsigned char in_unwind;
 };
 

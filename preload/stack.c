@@ -669,9 +669,18 @@ static int load_libunwind(void)
 
 void sct_stack_init(void)
 {
+	parse_stack_env();
+	if (stk.depth && stk.mode == SCT_UNWIND_LIBUNWIND) {
+		/* dlopen needs the heap: the first malloc's brk and getrandom
+		 * would be the tracer's, unrecorded, and the program's own
+		 * first malloc would then make none.  Made here traced instead,
+		 * as the calls the program's first malloc makes. */
+		sct_self.guard--;
+		free(malloc(1));
+		sct_self.guard++;
+	}
 	unsigned char sel = sct_self.sel;
 	sct_self.sel = SCT_SEL_ALLOW;
-	parse_stack_env();
 	if (stk.depth == 0 ||
 	    (stk.mode == SCT_UNWIND_LIBUNWIND && load_libunwind() < 0))
 		goto out;

@@ -39,8 +39,9 @@
 #include "sct.h"
 
 /* Constructor only, once: after sct_pid, sct_image, sct_cfg.dir and
- * sct_cfg.exe are set and the ring directory is usable (check_dir), with
- * the guard held.  Reads SCTRACE_STACK / SCTRACE_UNWIND, loads libunwind
+ * sct_cfg.exe are set and the ring directory is usable (check_dir), after
+ * the START event, with the guard held.  With libunwind, first makes the
+ * process's first malloc outside the guard (traced: see stack.c).  Reads SCTRACE_STACK / SCTRACE_UNWIND, loads libunwind
  * (libunwind mode), creates and fills the side file (8192 stack slots, a
  * 256 KiB module log: 1.4 MiB of /dev/shm at 16 frames, 4.5 MiB at 64),
  * logs the executable mappings of /proc/self/maps and "[vdso]", warms the
