@@ -123,6 +123,18 @@ rotate() {
 	for ((i = 0; i < k; i++)); do printf '%s ' "${a[(i + n) % k]}"; done
 }
 
+# interleaved CMD CONFIG...: PROG_RUNS timed runs of CMD per config, the
+# configs in a rotating order, appended to the caller's array v[CONFIG]
+interleaved() {
+	local cmd=$1 i c
+	shift
+	for ((i = 0; i < PROG_RUNS; i++)); do
+		for c in $(rotate "$i" "$@"); do
+			v[$c]="${v[$c]:-} $(timed "$c" "$cmd")"
+		done
+	done
+}
+
 sum_rings() { # DIR -> "RINGS RECORDS LOST"
 	local rings recs=- lost=-
 	rings=$(find "$1" -name '*.ring' 2>/dev/null | wc -l)
@@ -347,12 +359,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = programs ]; then
 	for k in "${!names[@]}"; do
 		name=${names[$k]} cmd=${cmds[$k]}
 		declare -A v=()
-		configs=(native off notrap sctrace sctrace-big strace)
-		for ((i = 0; i < PROG_RUNS; i++)); do
-			for c in $(rotate "$i" "${configs[@]}"); do
-				v[$c]="${v[$c]:-} $(timed "$c" "$cmd")"
-			done
-		done
+		interleaved "$cmd" native off notrap sctrace sctrace-big strace
 		# one more traced run of each kind to count what sctrace saw
 		timed notrap "$cmd" >/dev/null
 		read -r ringsW recsW lostW < <(sum_rings "$R")
@@ -504,12 +511,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = stacks ]; then
 	for k in "${!names[@]}"; do
 		name=${names[$k]} cmd=${cmds[$k]}
 		declare -A v=()
-		configs=(native stk0 stk16 stk16-big stk16fp)
-		for ((i = 0; i < PROG_RUNS; i++)); do
-			for c in $(rotate "$i" "${configs[@]}"); do
-				v[$c]="${v[$c]:-} $(timed "$c" "$cmd")"
-			done
-		done
+		interleaved "$cmd" native stk0 stk16 stk16-big stk16fp
 		# one more run with stacks to count the calls and what a full ring dropped
 		timed stk16 "$cmd" >/dev/null
 		read -r rings recs lost < <(sum_rings "$R")
