@@ -478,9 +478,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 			r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 			break;
 		}
-		t->trap_uc = uc;
-		r = sct_trap_exec(nr, a); /* records itself */
-		t->trap_uc = 0;
+		{ /* records itself, its stack unwound from UC as in trap_end */
+			const void *prev = t->trap_uc;
+			t->trap_uc = uc;
+			r = sct_trap_exec(nr, a);
+			t->trap_uc = prev;
+		}
 		traced = 0;
 		break;
 	case __NR_clone:
