@@ -472,6 +472,7 @@ static void write_wrapper(FILE *c, const struct fndef *f)
 	fprintf(c, "%s };\n", d->nargs ? "" : "0");
 	fprintf(c, "\tif (__builtin_expect(!real, 0))\n"
 		   "\t\treturn sct_fallback(__NR_%s, a);\n"
+		   "\tc.frame = __builtin_frame_address(0);\n"
 		   "\tif (!sct_begin(&c, SCT_FN_%s, __NR_%s, a, %d))\n"
 		   "\t\treturn sct_passed(real(%s));\n",
 		d->name, f->name, d->name, d->nargs, pass);

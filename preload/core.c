@@ -757,7 +757,7 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	rec->err = err;
 	rec->stack_id = !sct_stacks_on || type != SCT_REC_SYSCALL ? 0
 			: t->trap_uc ? sct_stack_trapped(t->trap_uc)
-				     : sct_stack_wrapped();
+				     : sct_stack_wrapped(c->frame);
 	rec->tid = (uint32_t)(tid ? tid : t->tid);
 	rec->_pad = 0;
 	rec->ts = c->ts;
@@ -785,7 +785,7 @@ SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
 SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
 {
 	static const long noargs[6];
-	struct sct_call c = { sct_now(), 0, noargs, 0, 0, 0, 0, 0 };
+	struct sct_call c = { .ts = sct_now(), .args = noargs };
 	struct sct_thread *t = &sct_self;
 	struct sct_wring *w;
 	t->guard++;
@@ -905,6 +905,7 @@ SCT_SIGSAFE int sct_trap_begin(struct sct_call *c, unsigned fn, unsigned nr,
 	c->fn = (uint16_t)fn;
 	c->nr = (uint16_t)nr;
 	c->args = args;
+	c->frame = 0;
 	c->nargs = nr < SCT_NSYS && sct_sysent[nr].name ? sct_sysent[nr].nargs
 							 : 6;
 	c->via = fn ? SCT_VIA_LIBC : SCT_VIA_TRAP;

@@ -106,6 +106,7 @@ static long traced_exec(unsigned fn, long nr, long a0, long a1, long a2,
 					     spare, ENV_SPARE);
 	}
 	struct sct_call c;
+	c.frame = 0; /* the wrapper's is further up */
 	int traced = fn ? sct_begin(&c, fn, (unsigned)nr, args,
 				    nr == __NR_execve ? 3 : 5)
 			: sct_trap_begin(&c, 0, (unsigned)nr, args);

@@ -18,6 +18,7 @@ SCT_WRAPPER long fork(void)
 	sct_real_fn real = sct_real(SCT_FN_fork);
 	if (!real)
 		return sct_fallback(__NR_fork, a);
+	c.frame = __builtin_frame_address(0);
 	if (!sct_begin(&c, SCT_FN_fork, __NR_clone, a, 5))
 		return real(0, 0, 0, 0, 0, 0);
 	long r = real(0, 0, 0, 0, 0, 0);
@@ -32,6 +33,7 @@ SCT_WRAPPER void exit(int status)
 	struct sct_call c;
 	sct_real_fn real = sct_real(SCT_FN_exit);
 	sct_set_exit_status(status);
+	c.frame = __builtin_frame_address(0);
 	if (real && sct_begin(&c, SCT_FN_exit, __NR_exit_group, a, 1))
 		sct_entry(&c);
 	if (real)
@@ -92,6 +94,7 @@ SCT_WRAPPER long syscall(long nr, ...)
 	int forks = nr == __NR_fork || nr == __NR_vfork || nr == __NR_clone ||
 		    nr == __NR_clone3;
 	struct sct_call c;
+	c.frame = __builtin_frame_address(0);
 	unsigned nargs = nr >= 0 && nr < SCT_NSYS && sct_sysent[nr].name
 				 ? sct_sysent[nr].nargs : 6;
 	if (nr < 0 || nr >= 65536 ||

@@ -32,6 +32,10 @@ struct sct_call {
 	uint64_t ts;       /* CLOCK_MONOTONIC ns at entry */
 	uint64_t tsc;      /* time stamp counter at entry, when usable */
 	const long *args;
+	/* the frame of the function the program called (the wrapper's
+	 * __builtin_frame_address(0)): caller stacks start above it; NULL
+	 * when the caller cannot tell */
+	const void *frame;
 	uint16_t fn;
 	uint16_t nr;
 	uint8_t nargs;

@@ -28,6 +28,7 @@
 #include "core.h"
 #include "stack.h"
 #include "stack_write.h"
+#include "unwind.h"
 
 #define DEFAULT_DEPTH 16u
 #define NSLOTS 8192u               /* stack table slots (power of two) */
@@ -43,15 +44,14 @@
 #define XSTR(x) STR(x)
 #define STR(x) #x
 
-typedef int (*bt_fn)(void **, int);
-int sct_stk_uc_trace(void **buf, int n, const unsigned long regs[3], bt_fn bt);
-
 static struct {
 	struct sct_stk_hdr *hdr; /* the side file, NULL while stacks are off */
 	uint64_t total;          /* its mapped size */
 	unsigned depth;          /* frames per stack */
 	unsigned mode;           /* enum sct_unwind_mode */
-	bt_fn bt;                /* unw_backtrace */
+	sct_bt_fn bt;            /* unw_backtrace */
+	int fast;                /* libunwind mode walks cached rules
+				    (preload/unwind.c) */
 	uintptr_t self_lo, self_hi; /* text of libsctrace.so */
 	uintptr_t ld_lo, ld_hi;     /* text of ld.so */
 	unsigned self_frames;       /* most frames of ours seen above a
@@ -59,9 +59,12 @@ static struct {
 	uint64_t exec_lo, exec_hi;  /* span of the exec mappings logged */
 } stk;
 
-/* fp mode: the calling thread's own stack mapping [lo, hi) */
+/* the calling thread's own stack mapping [lo, hi), and the last other
+ * one a call came from (a signal stack, a coroutine's) */
 static __thread struct {
 	uintptr_t lo, hi;
+	uintptr_t olo, ohi;
+	unsigned lookups; /* /proc/self/maps reads for other stacks */
 	int warm;
 } tstk;
 
@@ -357,25 +360,34 @@ static void log_snapshot(struct sct_stk_hdr *h)
 
 /* ---- unwinding -------------------------------------------------------- */
 
-/* signal-safe: the stack mapping that holds SP: the thread's own (cached)
- * or, for a stack of its own (coroutine, sigaltstack), looked up now. */
-static SCT_SIGSAFE int stack_bounds(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
+/* Reads of /proc/self/maps a thread may make for stacks other than its
+ * own (~20 us each) before libunwind mode stops looking: a program that
+ * switches among many stacks of its own gets unw_backtrace instead. */
+#define LOOKUPS_MAX 64u
+
+/* signal-safe: the end of the stack mapping that holds SP: the thread's
+ * own (its growth found when SP is below it), the last other one seen,
+ * or one looked up now (always when LOOKUP is 2, within the thread's
+ * budget when 1, never when 0); 0 if not found. */
+static SCT_SIGSAFE uintptr_t stack_hi(uintptr_t sp, int lookup)
 {
-	if (sp >= tstk.lo && sp < tstk.hi) {
-		*lo = sp;
-		*hi = tstk.hi;
+	if (sp >= tstk.lo && sp < tstk.hi)
+		return tstk.hi;
+	if (sp >= tstk.olo && sp < tstk.ohi)
+		return tstk.ohi;
+	if (lookup == 0 || (lookup == 1 && tstk.lookups >= LOOKUPS_MAX))
 		return 0;
+	tstk.lookups++;
+	uintptr_t lo, hi;
+	if (mapping_of(sp, &lo, &hi) < 0)
+		return 0;
+	if (hi == tstk.hi) { /* the main thread's stack grew */
+		tstk.lo = lo;
+	} else {
+		tstk.olo = lo;
+		tstk.ohi = hi;
 	}
-	uintptr_t mlo, mhi;
-	if (mapping_of(sp, &mlo, &mhi) < 0)
-		return -1;
-	if (mhi == tstk.hi) { /* the main thread's stack grew */
-		tstk.lo = mlo;
-		tstk.hi = mhi;
-	}
-	*lo = sp;
-	*hi = mhi;
-	return 0;
+	return hi;
 }
 
 /* signal-safe: return addresses along the frame-pointer chain from FP,
@@ -407,10 +419,28 @@ unwind_here(uint64_t *ips, unsigned max)
 		sct_self.in_unwind = 0;
 		return n > 0 ? (unsigned)n : 0;
 	}
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(0), lo, hi;
-	if (stack_bounds(fp, &lo, &hi) < 0)
-		return 0;
-	return fp_walk(ips, max, fp, lo, hi);
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t hi = stack_hi(fp, 2);
+	return hi ? fp_walk(ips, max, fp, fp, hi) : 0;
+}
+
+/* signal-safe: the return addresses of the stack whose innermost frame
+ * is at IP (an interrupted instruction when EXACT, else a return address)
+ * with stack pointer SP and frame pointer BP; IPS[0] = IP. */
+static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
+				 uint64_t sp, uint64_t bp, int exact)
+{
+	if (stk.mode == SCT_UNWIND_FP) {
+		uintptr_t hi = stack_hi(sp, 2);
+		ips[0] = ip;
+		return 1 + (hi ? fp_walk(ips + 1, max - 1, bp, sp, hi) : 0);
+	}
+	uintptr_t hi = stk.fast ? stack_hi(sp, 1) : 0;
+	sct_self.in_unwind = 1;
+	unsigned n = hi ? sct_unw_walk(ips, max, ip, sp, bp, exact, hi)
+			: sct_unw_from(ips, max, ip, sp, bp, exact);
+	sct_self.in_unwind = 0;
+	return n;
 }
 
 SCT_SIGSAFE void sct_stack_warm_thread(void)
@@ -421,16 +451,41 @@ SCT_SIGSAFE void sct_stack_warm_thread(void)
 	unsigned char sel = sct_self.sel;
 	sct_self.sel = SCT_SEL_ALLOW;
 	tstk.warm = 1;
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	if (stk.mode == SCT_UNWIND_FP)
-		mapping_of(sp, &tstk.lo, &tstk.hi);
+	const uint64_t *fp = __builtin_frame_address(0);
+	mapping_of((uintptr_t)fp, &tstk.lo, &tstk.hi);
 	uint64_t ips[SCT_STK_MAX_DEPTH];
-	unwind_here(ips, stk.depth); /* and the callers' frames cached */
+	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
+		/* libunwind's per-thread cache, then the rules of the
+		 * thread's outer frames */
+		unwind_here(ips, stk.depth);
+		walk(ips, stk.depth, fp[1], (uint64_t)(fp + 2), fp[0], 0);
+	}
 	sct_self.sel = sel;
 	errno = e;
 }
 
-SCT_SIGSAFE uint32_t sct_stack_wrapped(void)
+/* signal-safe: the wrapped call's stack found from inside this library,
+ * its own frames skipped (a caller that could not say where its
+ * wrapper's frame is) */
+static SCT_SIGSAFE unsigned wrapped_here(uint64_t *ips, unsigned *skip)
+{
+	unsigned n, self;
+	do { /* again, once, when more of our frames than known cut it short */
+		self = __atomic_load_n(&stk.self_frames, __ATOMIC_RELAXED);
+		n = unwind_here(ips, stk.depth + self);
+		for (*skip = 0; *skip < n && in_self(ips[*skip]); ++*skip)
+			;
+		if (*skip > SELF_MAX)
+			break;
+		if (*skip > self)
+			__atomic_compare_exchange_n(&stk.self_frames, &self,
+						    *skip, 0, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+	} while (*skip > self && n == stk.depth + self);
+	return n;
+}
+
+SCT_SIGSAFE uint32_t sct_stack_wrapped(const void *frame)
 {
 	struct sct_stk_hdr *h = stk.hdr;
 	if (!h)
@@ -439,19 +494,15 @@ SCT_SIGSAFE uint32_t sct_stack_wrapped(void)
 	unsigned char sel = sct_self.sel;
 	sct_self.sel = SCT_SEL_ALLOW;
 	uint64_t ips[SCT_STK_MAX_DEPTH + SELF_MAX];
-	unsigned n, skip, self;
-	do { /* again, once, when more of our frames than known cut it short */
-		self = __atomic_load_n(&stk.self_frames, __ATOMIC_RELAXED);
-		n = unwind_here(ips, stk.depth + self);
-		for (skip = 0; skip < n && in_self(ips[skip]); skip++)
-			;
-		if (skip > SELF_MAX)
-			break;
-		if (skip > self)
-			__atomic_compare_exchange_n(&stk.self_frames, &self, skip,
-						    0, __ATOMIC_RELAXED,
-						    __ATOMIC_RELAXED);
-	} while (skip > self && n == stk.depth + self);
+	unsigned n, skip = 0;
+	if (frame) {
+		/* the wrapper's frame: saved rbp, then the return address
+		 * into its caller, whose stack pointer is just above */
+		const uint64_t *fp = frame;
+		n = walk(ips, stk.depth, fp[1], (uint64_t)(fp + 2), fp[0], 0);
+	} else {
+		n = wrapped_here(ips, &skip);
+	}
 	uint32_t id = sct_stk_intern(h, ips + skip,
 				     drop_self(ips + skip, n - skip));
 	sct_self.sel = sel;
@@ -466,33 +517,16 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)
 		return 0;
 	const ucontext_t *uc = ucv;
 	const greg_t *g = uc->uc_mcontext.gregs;
-	unsigned long regs[3] = { (unsigned long)g[REG_RIP],
-				  (unsigned long)g[REG_RSP],
-				  (unsigned long)g[REG_RBP] };
-	uint64_t ips[SCT_STK_MAX_DEPTH + 1];
-	unsigned n = 1;
-	ips[0] = regs[0];
-	if (regs[0] >= stk.ld_lo && regs[0] < stk.ld_hi) /* the loader */
+	uint64_t ips[SCT_STK_MAX_DEPTH];
+	uint64_t ip = (uint64_t)g[REG_RIP];
+	ips[0] = ip;
+	if (ip >= stk.ld_lo && ip < stk.ld_hi) /* the loader */
 		return sct_stk_intern(h, ips, 1);
 	int e = errno;
 	unsigned char sel = sct_self.sel;
 	sct_self.sel = SCT_SEL_ALLOW;
-	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
-		/* ips[0]: return address into stack_uc.S, ips[1]: the rip */
-		sct_self.in_unwind = 1;
-		int k = sct_stk_uc_trace((void **)ips, (int)stk.depth + 1, regs,
-					 stk.bt);
-		sct_self.in_unwind = 0;
-		if (k >= 2 && ips[1] == regs[0])
-			n = (unsigned)k - 1;
-		for (unsigned i = 0; i < n; i++)
-			ips[i] = ips[i + 1];
-		ips[0] = regs[0];
-	} else {
-		uintptr_t lo, hi;
-		if (stack_bounds(regs[1], &lo, &hi) == 0)
-			n += fp_walk(ips + 1, stk.depth - 1, regs[2], lo, hi);
-	}
+	unsigned n = walk(ips, stk.depth, ip, (uint64_t)g[REG_RSP],
+			  (uint64_t)g[REG_RBP], 1);
 	uint32_t id = sct_stk_intern(h, ips, drop_self(ips, n));
 	sct_self.sel = sel;
 	errno = e;
@@ -519,8 +553,11 @@ static SCT_SIGSAFE void log_map(struct sct_stk_hdr *h, uint64_t lo,
 static SCT_SIGSAFE void log_unmap(struct sct_stk_hdr *h, uint64_t lo,
 				  uint64_t hi)
 {
-	if (exec_take(lo, hi))
+	if (exec_take(lo, hi)) {
 		sct_mod_append(h, SCT_MOD_UNMAP, sct_now(), lo, hi, 0, "");
+		if (stk.fast)
+			sct_unw_forget(lo, hi);
+	}
 }
 
 SCT_SIGSAFE void sct_stack_note_map(unsigned nr, const long *a, long ret)
@@ -657,13 +694,14 @@ static int load_libunwind(void)
 	typedef int (*policy_fn)(unw_addr_space_t, unw_caching_policy_t);
 	policy_fn policy = (policy_fn)dlsym(lib, XSTR(unw_set_caching_policy));
 	unw_addr_space_t *as = dlsym(lib, XSTR(unw_local_addr_space));
-	stk.bt = (bt_fn)dlsym(lib, "unw_backtrace");
+	stk.bt = (sct_bt_fn)dlsym(lib, "unw_backtrace");
 	if (!policy || !as || !stk.bt) {
 		sct_msg("libunwind.so.8 lacks unw_backtrace; ",
 			"caller stacks are off", 0);
 		return -1;
 	}
 	policy(*as, UNW_CACHE_PER_THREAD);
+	stk.fast = sct_unw_init(lib, stk.bt) == 0;
 	return 0;
 }
 

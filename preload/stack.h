@@ -15,9 +15,9 @@
  *                       syscall stubs, loses its caller; about 10x
  *                       cheaper)
  *
- * Measured (2-vCPU VM, warm, 20+ frames deep, min of runs): a 16-frame
- * wrapped capture costs ~160 ns with libunwind (~9 ns a frame), ~11 ns
- * with fp; a trapped one ~100-180 ns with libunwind for 7 frames.
+ * libunwind mode walks rules learnt from libunwind, one per code address
+ * (preload/unwind.c), and hands frames it has no simple rule for to
+ * unw_backtrace.
  *
  * libunwind.so.8 is dlopen'ed RTLD_LOCAL (not linked): with stacks off it
  * is never loaded, and its exported _Unwind_* and weak `backtrace` never
@@ -61,11 +61,13 @@ extern int sct_stacks_on;
 SCT_SIGSAFE void sct_stack_warm_thread(void);
 
 /* signal-safe: the stack id of a call recorded by a wrapper, called from
- * anywhere inside libsctrace.so below the wrapper (the record path):
- * frames inside libsctrace.so are dropped, so frame 0 is the return
- * address into the caller of the libc function.  0: stacks off, no frame,
- * or the table is full. */
-SCT_SIGSAFE uint32_t sct_stack_wrapped(void);
+ * anywhere inside libsctrace.so below the wrapper (the record path).
+ * FRAME: the wrapper's frame address (__builtin_frame_address(0) in the
+ * function the program called; sct_call.frame): the walk starts at its
+ * caller.  NULL: found from here, frames inside libsctrace.so dropped.
+ * Either way frame 0 is the return address into the caller of the libc
+ * function.  0: stacks off, no frame, or the table is full. */
+SCT_SIGSAFE uint32_t sct_stack_wrapped(const void *frame);
 
 /* signal-safe: the stack id of a syscall caught by the SIGSYS handler;
  * UC is the handler's ucontext_t.  Frame 0 is the interrupted IP (the

@@ -1,0 +1,42 @@
+/* Caller stacks, libunwind mode: a walk over per-address unwind rules
+ * learnt from libunwind (preload/unwind.c), for preload/stack.c.
+ *
+ * Calling contract as in stack.h: the caller holds the guard, has set the
+ * trap selector to ALLOW and sct_self.in_unwind, and keeps errno. */
+#ifndef SCT_UNWIND_H
+#define SCT_UNWIND_H
+
+#include <stdint.h>
+
+#include "sct.h"
+
+typedef int (*sct_bt_fn)(void **, int);
+
+/* preload/stack_uc.S: BT (unw_backtrace) as if called from the context
+ * REGS = {rip, rsp, rbp}, looked up at rip exactly */
+int sct_stk_uc_trace(void **buf, int n, const unsigned long regs[3],
+		     sct_bt_fn bt);
+
+/* Constructor, once, after dlopen of libunwind (LIB): looks up what the
+ * walk needs and maps its scratch area; -1 when something is missing. */
+int sct_unw_init(void *lib, sct_bt_fn bt);
+
+/* signal-safe: the return addresses of the stack whose innermost frame
+ * is at IP with stack pointer SP and frame pointer BP, innermost first,
+ * at most MAX; IPS[0] = IP.  EXACT: IP is an interrupted instruction
+ * (frame 0 of a trapped call), not a return address.  Stack reads stay
+ * inside [SP, HI), the rest of SP's stack mapping. */
+SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
+				  uint64_t sp, uint64_t bp, int exact,
+				  uint64_t hi);
+
+/* signal-safe: the same through unw_backtrace alone (no bounds needed:
+ * libunwind trusts the unwind tables) */
+SCT_SIGSAFE unsigned sct_unw_from(uint64_t *ips, unsigned max, uint64_t ip,
+				  uint64_t sp, uint64_t bp, int exact);
+
+/* signal-safe: the code at [LO, HI) is gone: drop its rules and
+ * libunwind's cached unwind info */
+SCT_SIGSAFE void sct_unw_forget(uint64_t lo, uint64_t hi);
+
+#endif
