@@ -1,6 +1,8 @@
 /* preload/stack.c through its harness (tests/stack/harness.c): stacks of
  * a wrapped call and of a trapped raw syscall come out innermost first
- * (level2, level1, main), under both unwinders; the module log has the
+ * (level2, level1, main), under both unwinders; libunwind mode's walk
+ * gives exactly unw_backtrace's frames (frame shapes, a signal frame,
+ * threads), and so does the capture from inside; the module log has the
  * start snapshot, then MAP and UNMAP of a dlopen'ed library; a fork child
  * gets a side file of its own with the parent's log.  Prints the cost of
  * a capture as notes.  Each unwinder runs in a child process of its own
@@ -10,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -31,7 +34,7 @@ uint32_t sth_trapped(const void *uc);
 void sth_note_map(unsigned nr, const long *args, long ret);
 uint64_t sth_fork_child(void);
 
-#define NCHECKS 13 /* per unwinder */
+#define NCHECKS 29 /* per unwinder */
 #define BARRIER() __asm__ volatile("" ::: "memory")
 
 static char dir[64];
@@ -229,6 +232,267 @@ __attribute__((noinline)) double deep(int d, int n)
 	return ns;
 }
 
+/* ---- the walk against libunwind's own unw_backtrace ------------------- */
+
+/* The same site records with sth_write (the walk from the wrapper's
+ * frame), with sth_write_here (unw_backtrace from inside, our frames
+ * dropped) and calls unw_backtrace itself: frame 0 of each is a return
+ * address in the calling function (three different ones), frames 1.. must
+ * be the same.  Shapes: frame pointers everywhere, an rbp-based CFA (VLA),
+ * a 100 KiB frame (no rule: handed to unw_backtrace), no frame pointers
+ * (rsp-based CFAs, rbp saved as a plain register), deep recursion. */
+typedef int (*bt_fn)(void **, int);
+static bt_fn unw_bt; /* unw_backtrace, NULL without libunwind */
+
+long sth_write_here(int fd, const void *buf, long n, uint32_t *id);
+void sth_warm_thread(void);
+
+/* noipa: never inlined, cloned (a clone has no dynamic symbol) or folded
+ * with a function of the same body (the leaves of two shapes) */
+#define NOIPA __attribute__((noipa))
+/* test_stack is built with -fno-omit-frame-pointer: this takes it back
+ * for one function */
+#define NOFP __attribute__((optimize("omit-frame-pointer")))
+
+#define EQ_BT 17 /* one more than the depth recorded */
+struct eq {
+	uint32_t id, hid; /* sth_write's, sth_write_here's */
+	int nb;           /* unw_backtrace's */
+	int live;         /* read after the call: big locals stay */
+	void *buf[EQ_BT];
+};
+
+/* in the innermost function of each shape; a macro: the three calls
+ * must be made by that function itself */
+#define EQ_TAKE(e)                                              \
+	do {                                                    \
+		sth_write(1, "", 0, &(e)->id);                  \
+		sth_write_here(1, "", 0, &(e)->hid);            \
+		(e)->nb = unw_bt ? unw_bt((e)->buf, EQ_BT) : 0; \
+		BARRIER();                                      \
+	} while (0)
+
+/* frame pointers everywhere */
+NOIPA void plain3(struct eq *e)
+{
+	EQ_TAKE(e);
+}
+
+NOIPA void plain2(struct eq *e)
+{
+	plain3(e);
+	BARRIER();
+}
+
+NOIPA void plain1(struct eq *e)
+{
+	plain2(e);
+	BARRIER();
+}
+
+/* a VLA: the CFA is rbp-based even without -fno-omit-frame-pointer,
+ * and rsp at the call is a run-time distance below it */
+static volatile int vla_len = 3000;
+
+NOIPA void vla3(struct eq *e)
+{
+	EQ_TAKE(e);
+}
+
+NOFP NOIPA void vla2(struct eq *e)
+{
+	volatile char v[vla_len];
+	v[0] = 1;
+	v[vla_len - 1] = 2;
+	vla3(e);
+	BARRIER();
+	e->live = v[0] + v[vla_len - 1]; /* v lives across the call */
+}
+
+NOIPA void vla1(struct eq *e)
+{
+	vla2(e);
+	BARRIER();
+}
+
+/* a 100 KiB frame without a frame pointer: CFA = rsp + 100 KiB, out of
+ * the range a rule can be learnt in, so the walk hands over there */
+NOIPA void big3(struct eq *e)
+{
+	EQ_TAKE(e);
+}
+
+NOFP NOIPA void big2(struct eq *e)
+{
+	volatile char big[100 << 10];
+	big[0] = 1;
+	big[sizeof big - 1] = 2;
+	big3(e);
+	BARRIER();
+	e->live = big[0] + big[sizeof big - 1];
+}
+
+NOIPA void big1(struct eq *e)
+{
+	big2(e);
+	BARRIER();
+}
+
+/* no frame pointers: rsp-based CFAs; nofp1 uses rbp as a plain
+ * callee-saved register (saved, then set to junk), so the walk must take
+ * its caller's rbp from the stack to get on from there */
+NOFP NOIPA void nofp3(struct eq *e)
+{
+	EQ_TAKE(e);
+}
+
+NOFP NOIPA void nofp2(struct eq *e)
+{
+	nofp3(e);
+	BARRIER();
+}
+
+NOFP NOIPA void nofp1(struct eq *e)
+{
+	__asm__ volatile("mov $0x5bad, %%ebp" ::: "rbp");
+	nofp2(e);
+	BARRIER();
+}
+
+/* recursion 30 deep: 16 frames kept */
+NOIPA void recur(struct eq *e, int d)
+{
+	if (d > 0)
+		recur(e, d - 1);
+	else
+		EQ_TAKE(e);
+	BARRIER();
+}
+
+NOIPA void recur30(struct eq *e)
+{
+	recur(e, 30);
+	BARRIER();
+}
+
+static void show(const char *what, const uint64_t *f, unsigned n)
+{
+	diag("  %s, %u frames:", what, n);
+	for (unsigned i = 0; i < n; i++)
+		diag("    #%u %#llx %s", i, (unsigned long long)f[i],
+		     sym(f[i]));
+}
+
+/* stack ID, taken in FN, against unw_backtrace's E->buf taken there too:
+ * frame 0 and buf[0] in FN, then the same frames, as many (up to the
+ * depth).  CUT (fp mode): compare only through the frame in function
+ * CUT if there is one: the libc frames beyond keep no frame pointer. */
+static int same_as_unw(const struct sct_stk_hdr *h, uint32_t id,
+		       const struct eq *e, const char *fn, const char *cut)
+{
+	unsigned n, nb = e->nb > 0 ? (unsigned)e->nb : 0;
+	const uint64_t *f = frames(h, id, &n);
+	uint64_t b[EQ_BT];
+	for (unsigned i = 0; i < nb; i++)
+		b[i] = (uint64_t)(uintptr_t)e->buf[i];
+	unsigned m = nb < h->depth ? nb : h->depth;
+	int upto = 0;
+	for (unsigned k = 1; cut && k < m && !upto; k++)
+		if (strcmp(sym(b[k]), cut) == 0)
+			m = k + 1, upto = 1;
+	int same = f && m >= 2 && (upto ? n >= m : n == m) &&
+		   strcmp(sym(f[0]), fn) == 0 && strcmp(sym(b[0]), fn) == 0;
+	for (unsigned i = 1; same && i < m; i++)
+		same = f[i] == b[i];
+	if (!same) {
+		diag("stack %u (from %s) is not unw_backtrace's%s%s:", id, fn,
+		     upto ? " through " : "", upto ? cut : "");
+		show("recorded", f, f ? n : 0);
+		show("unw_backtrace", b, nb);
+	}
+	return same;
+}
+
+/* the stacks of sth_write and sth_write_here at one site (in FN): the
+ * same but for frame 0, which is in FN for both */
+static int here_same(const struct sct_stk_hdr *h, const struct eq *e,
+		     const char *fn)
+{
+	unsigned n, nh;
+	const uint64_t *f = frames(h, e->id, &n), *g = frames(h, e->hid, &nh);
+	int same = f && g && n == nh && n >= 1 && f[0] != g[0] &&
+		   strcmp(sym(f[0]), fn) == 0 && strcmp(sym(g[0]), fn) == 0;
+	for (unsigned i = 1; same && i < n; i++)
+		same = f[i] == g[i];
+	if (!same) {
+		diag("stack %u of sth_write_here (from %s) is not "
+		     "sth_write's %u:", e->hid, fn, e->id);
+		show("sth_write", f, f ? n : 0);
+		show("sth_write_here", g, g ? nh : 0);
+	}
+	return same;
+}
+
+/* a signal handler on the program's stack, raised from a known chain */
+static struct eq sig_eq;
+
+void on_sigusr1(int sig)
+{
+	(void)sig;
+	EQ_TAKE(&sig_eq);
+}
+
+NOIPA void sigchain_level2(void)
+{
+	raise(SIGUSR1);
+	BARRIER();
+}
+
+NOIPA void sigchain_level1(void)
+{
+	sigchain_level2();
+	BARRIER();
+}
+
+/* do the frames of stack ID name FIRST at frame 0, then the functions
+ * WANT (NULL-terminated) in that order, others in between? */
+static int frames_through(const struct sct_stk_hdr *h, uint32_t id,
+			  const char *first, const char *const *want)
+{
+	unsigned n, k = 0;
+	const uint64_t *f = frames(h, id, &n);
+	int good = f && n >= 1 && strcmp(sym(f[0]), first) == 0;
+	for (unsigned i = 1; good && i < n && want[k]; i++)
+		if (strcmp(sym(f[i]), want[k]) == 0)
+			k++;
+	if (!good || want[k]) {
+		diag("stack %u: want %s first, then %s ...", id, first,
+		     want[k] ? want[k] : "");
+		show("recorded", f, f ? n : 0);
+		return 0;
+	}
+	return 1;
+}
+
+/* a thread: level1 twice from one site, then the chain of 3 */
+struct thr {
+	int warm; /* as the tracer does when a thread's ring is made */
+	uint32_t ids[2];
+	struct eq e;
+};
+
+void *thread_main(void *p)
+{
+	struct thr *t = p;
+	if (t->warm)
+		sth_warm_thread();
+	for (int i = 0; i < nrep; i++) /* one call site */
+		level1(&t->ids[i]);
+	plain1(&t->e);
+	BARRIER();
+	return NULL;
+}
+
 /* the library's exec mapping, as the loader's mmap reported it */
 static int lib_mapping(const char *path, long a[6], uint64_t *lo_all,
 		       uint64_t *hi_all)
@@ -403,6 +667,105 @@ int checks(const char *mode, int base)
 	unsigned n;
 	frames(h, deep_id, &n);
 	OK(ns > 0 && n == 16, "deep stack: 16 frames kept", mode);
+
+	/* the walk against unw_backtrace: several frame shapes */
+	void *ul = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+	unw_bt = ul ? (bt_fn)dlsym(ul, "unw_backtrace") : NULL;
+	int fp = strcmp(mode, "fp") == 0;
+	static const char no_unw[] = "no unw_backtrace in libunwind.so.8";
+	static const struct {
+		void (*run)(struct eq *);
+		const char *fn, *what;
+		int all_fp; /* every frame keeps a frame pointer */
+	} shapes[] = {
+		{ plain1, "plain3", "a chain of 3", 1 },
+		{ vla1, "vla3", "a VLA in the chain (rbp-based CFA)", 1 },
+		{ big1, "big3", "a 100 KiB frame in the chain (handed over)",
+		  0 },
+		{ nofp1, "nofp3", "3 frames without frame pointers", 0 },
+		{ recur30, "recur", "recursion 30 deep", 1 },
+	};
+	for (unsigned i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+		struct eq e;
+		memset(&e, 0, sizeof e);
+		shapes[i].run(&e);
+		if (!unw_bt)
+			skip(1, no_unw);
+		else if (fp && !shapes[i].all_fp)
+			skip(1, "fp mode: a frame without a frame pointer "
+				"loses its caller");
+		else
+			OK(same_as_unw(h, e.id, &e, shapes[i].fn,
+				       fp ? "main" : NULL),
+			   "%s: the same frames as unw_backtrace", mode,
+			   shapes[i].what);
+		OK(here_same(h, &e, shapes[i].fn),
+		   "%s: sth_write_here: sth_write's frames but frame 0", mode,
+		   shapes[i].what);
+	}
+
+	/* a signal frame on the way (the handler on the same stack) */
+	struct sigaction sa, old_sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigusr1;
+	sigemptyset(&sa.sa_mask);
+	memset(&sig_eq, 0, sizeof sig_eq);
+	if (sigaction(SIGUSR1, &sa, &old_sa) == 0) {
+		sigchain_level1();
+		sigaction(SIGUSR1, &old_sa, NULL);
+	}
+	OK(frames_through(h, sig_eq.id, "on_sigusr1",
+			  (const char *const[]){ NULL }),
+	   "signal handler: frame 0 in the handler", mode);
+	if (fp) {
+		skip(2, "fp mode: libc's frames between the handler and the "
+			"interrupted code keep no frame pointer");
+	} else {
+		OK(frames_through(h, sig_eq.id, "on_sigusr1",
+				  (const char *const[]){ "sigchain_level2",
+							 "sigchain_level1",
+							 "checks", "main",
+							 NULL }),
+		   "signal handler: on across the signal frame to "
+		   "sigchain_level2, sigchain_level1, checks, main", mode);
+		if (!unw_bt)
+			skip(1, no_unw);
+		else
+			OK(same_as_unw(h, sig_eq.id, &sig_eq, "on_sigusr1",
+				       NULL) &&
+				   same_as_unw(h, sig_eq.hid, &sig_eq,
+					       "on_sigusr1", NULL),
+			   "signal handler: the same frames as unw_backtrace "
+			   "(sth_write, sth_write_here)", mode);
+	}
+
+	/* threads: one as it comes (its stack not looked up yet), one
+	 * warmed as the tracer does when it makes a thread's ring */
+	int tgood[3] = { 1, 1, 1 };
+	for (int warm = 0; warm < 2; warm++) {
+		struct thr t;
+		memset(&t, 0, sizeof t);
+		t.warm = warm;
+		pthread_t th;
+		if (pthread_create(&th, NULL, thread_main, &t) != 0 ||
+		    pthread_join(th, NULL) != 0) {
+			diag("pthread_create/join failed");
+			tgood[0] = tgood[1] = tgood[2] = 0;
+			continue;
+		}
+		tgood[0] &= frames_are(h, t.ids[0], (const char *const[]){
+						       "level2", "level1",
+						       "thread_main", NULL });
+		tgood[1] &= t.ids[0] != 0 && t.ids[1] == t.ids[0];
+		tgood[2] &= (!unw_bt ||
+			     same_as_unw(h, t.e.id, &t.e, "plain3",
+					 fp ? "thread_main" : NULL)) &&
+			    here_same(h, &t.e, "plain3");
+	}
+	OK(tgood[0], "threads: level2, level1, thread_main", mode);
+	OK(tgood[1], "threads: the same stack again: the same id", mode);
+	OK(tgood[2], "threads: a chain of 3: the same frames as "
+		     "unw_backtrace and sth_write_here", mode);
 	free(w);
 	return tap_failed;
 }
