@@ -339,11 +339,16 @@ static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 		return -1;
 	}
 	/* the first pages populated in one batch instead of a fault on each
-	 * page's first record (~1-4 us each); not all of a big ring, which
-	 * a short program would pay for without using */
-	sct_raw3(__NR_madvise, map, total < RING_POPULATE ? total : RING_POPULATE,
-		 23 /* MADV_POPULATE_WRITE, Linux >= 5.14; harmless before */);
+	 * page's first record (~1-10 us each); not all of a big ring, which
+	 * a short program would pay for without using: the rest as the
+	 * writer gets there (ring_write.c) */
+	uint64_t first = total < RING_POPULATE ? total : RING_POPULATE;
+	sct_populate(map, first);
 	sct_ring_init(&t->w, map, total, sct_cfg.overwrite);
+	if (t->w.lim > first - SCT_HDR_SIZE) {
+		t->w.lim = first - SCT_HDR_SIZE;
+		t->w.populate = sct_populate;
+	}
 	for (int tries = 0;; tries++) {
 		ring_path(final, final + sizeof final, t->tid, seq, 0);
 		fill_identity(t->w.hdr, t->tid, seq);

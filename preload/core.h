@@ -29,9 +29,13 @@ struct sct_thread {
 	const void *trap_uc;
 	/* preload/stack.c is inside libunwind (or setting up): the libc
 	 * calls reaching the wrappers meanwhile are the tracer's own, not
-	 * lost records */
+	 * lost records.  SCT_UNW_MASKED: and every signal but SIGSYS is
+	 * blocked already (preload/unwind.c), so libunwind's own
+	 * sigprocmask calls are no-ops (proc.c) */
 	unsigned char in_unwind;
 };
+
+#define SCT_UNW_MASKED 2
 
 /* Trap selector values (linux/prctl.h: SYSCALL_DISPATCH_FILTER_*). */
 #define SCT_SEL_ALLOW 0
@@ -112,5 +116,9 @@ SCT_SIGSAFE void sct_msg(const char *a, const char *b, const char *c);
 /* util.c: size (fallocate), map shared and close a new file; NULL with
  * -errno in *ERR */
 SCT_SIGSAFE void *sct_shm_map(long fd, uint64_t total, long *err);
+/* signal-safe: map [ADDR, ADDR + LEN) writable now, in one call, rather
+ * than a page fault at each page's first write (~10 us each on some
+ * virtual machines, ~1 us a page this way); best effort */
+SCT_SIGSAFE void sct_populate(void *addr, uint64_t len);
 
 #endif

@@ -65,6 +65,26 @@ SCT_WRAPPER int __libc_start_main(main_fn main, int argc, char **argv,
 	return real(traced_main, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
+/* libunwind blocks every signal around each lookup of unwind info
+ * (~10 sigprocmask calls for each code address it learns); while
+ * preload/unwind.c learns, it has blocked them once for the whole batch,
+ * and these calls, the tracer's own, are no-ops. */
+SCT_WRAPPER long sigprocmask(long how, long set, long old)
+{
+	if (sct_self.in_unwind == SCT_UNW_MASKED && sct_self.guard)
+		return 0;
+	long a[6] = { how, set, old, 8 };
+	struct sct_call c;
+	sct_real_fn real = sct_real(SCT_FN_sigprocmask);
+	if (!real)
+		return sct_fallback(__NR_rt_sigprocmask, a);
+	c.frame = __builtin_frame_address(0);
+	if (!sct_begin(&c, SCT_FN_sigprocmask, __NR_rt_sigprocmask, a, 4))
+		return sct_passed(real(how, set, old, 0, 0, 0));
+	long r = (int)real(how, set, old, 0, 0, 0);
+	return sct_end(&c, r, r == -1);
+}
+
 /* signal-safe: does a raw fork/clone/clone3 create a process sharing our
  * memory (vfork-like)?  Such a child must not touch the tracer's state. */
 static SCT_SIGSAFE int shares_vm(long nr, const long *a)

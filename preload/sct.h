@@ -96,6 +96,11 @@ struct sct_wring {
 	uint64_t mask;
 	uint64_t head;  /* writer's copy of hdr->head */
 	uint64_t tail;  /* writer's copy of hdr->tail */
+	/* data bytes populated (mapped in advance, see ring_write.c): a
+	 * record ending past lim takes the slow path, which populates more;
+	 * lim == data size once all is */
+	uint64_t lim;
+	void (*populate)(void *addr, uint64_t len);
 	int overwrite;
 };
 
@@ -123,7 +128,7 @@ static inline struct sct_rec *sct_ring_reserve_fast(struct sct_wring *w,
 {
 	const uint64_t size = w->mask + 1, head = w->head;
 	const uint64_t off = head & w->mask;
-	if (__builtin_expect(off + len > size || len > size / 2, 0))
+	if (__builtin_expect(off + len > w->lim || len > size / 2, 0))
 		return sct_ring_reserve(w, len);
 	/* a full ring: overwrite mode always, drop mode once full */
 	if (head + len - w->tail > size && !sct_ring_room(w, head + len - size))

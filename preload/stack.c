@@ -59,12 +59,10 @@ static struct {
 	uint64_t exec_lo, exec_hi;  /* span of the exec mappings logged */
 } stk;
 
-/* the calling thread's own stack mapping [lo, hi), and the last other
- * one a call came from (a signal stack, a coroutine's) */
+/* the calling thread's own stack mapping [lo, hi) */
 static __thread struct {
 	uintptr_t lo, hi;
-	uintptr_t olo, ohi;
-	unsigned lookups; /* /proc/self/maps reads for other stacks */
+	unsigned lookups; /* /proc/self/maps reads: see stack_hi */
 	int warm;
 } tstk;
 
@@ -323,6 +321,9 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 		side_fail("cannot size, map or name the stack file (errno ", r);
 		return 0;
 	}
+	/* the table's slots are spread by hash: most new stacks would touch
+	 * a page of their own */
+	sct_populate(map, total);
 	struct sct_stk_hdr *h = map;
 	const char *s = sct_cfg.exe;
 	for (unsigned i = 0; i < sizeof h->exe - 1 && s[i]; i++)
@@ -360,34 +361,31 @@ static void log_snapshot(struct sct_stk_hdr *h)
 
 /* ---- unwinding -------------------------------------------------------- */
 
-/* Reads of /proc/self/maps a thread may make for stacks other than its
- * own (~20 us each) before libunwind mode stops looking: a program that
- * switches among many stacks of its own gets unw_backtrace instead. */
+/* Reads of /proc/self/maps (~20 us each) a thread may make in libunwind
+ * mode for a stack pointer below its own stack's known low end (the main
+ * thread's stack grows) before it stops looking. */
 #define LOOKUPS_MAX 64u
 
-/* signal-safe: the end of the stack mapping that holds SP: the thread's
- * own (its growth found when SP is below it), the last other one seen,
- * or one looked up now (always when LOOKUP is 2, within the thread's
- * budget when 1, never when 0); 0 if not found. */
+/* signal-safe: the end of the stack mapping that holds SP, 0 if not
+ * found.  The thread's own stack is known (its growth found here); for
+ * another one (a signal stack, a coroutine's), LOOKUP 2 reads
+ * /proc/self/maps each time, LOOKUP 1 gives 0: another stack may be
+ * freed and its range reused, so its bounds are never cached. */
 static SCT_SIGSAFE uintptr_t stack_hi(uintptr_t sp, int lookup)
 {
 	if (sp >= tstk.lo && sp < tstk.hi)
 		return tstk.hi;
-	if (sp >= tstk.olo && sp < tstk.ohi)
-		return tstk.ohi;
-	if (lookup == 0 || (lookup == 1 && tstk.lookups >= LOOKUPS_MAX))
+	/* growth is below the known low end, and not by gigabytes */
+	if (lookup == 1 && (tstk.lookups >= LOOKUPS_MAX || sp >= tstk.lo ||
+			    tstk.lo - sp > (1ul << 30)))
 		return 0;
-	tstk.lookups++;
+	tstk.lookups += lookup == 1;
 	uintptr_t lo, hi;
 	if (mapping_of(sp, &lo, &hi) < 0)
 		return 0;
-	if (hi == tstk.hi) { /* the main thread's stack grew */
+	if (hi == tstk.hi) /* the main thread's stack grew */
 		tstk.lo = lo;
-	} else {
-		tstk.olo = lo;
-		tstk.ohi = hi;
-	}
-	return hi;
+	return lookup == 2 || hi == tstk.hi ? hi : 0;
 }
 
 /* signal-safe: return addresses along the frame-pointer chain from FP,
@@ -454,12 +452,11 @@ SCT_SIGSAFE void sct_stack_warm_thread(void)
 	const uint64_t *fp = __builtin_frame_address(0);
 	mapping_of((uintptr_t)fp, &tstk.lo, &tstk.hi);
 	uint64_t ips[SCT_STK_MAX_DEPTH];
-	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
-		/* libunwind's per-thread cache, then the rules of the
-		 * thread's outer frames */
-		unwind_here(ips, stk.depth);
+	/* the rules of the thread's outer frames.  libunwind's own
+	 * per-thread cache (~1 ms, mmaps) is made by the first stack that
+	 * needs unw_backtrace, if any (see unwind.c) */
+	if (stk.mode == SCT_UNWIND_LIBUNWIND)
 		walk(ips, stk.depth, fp[1], (uint64_t)(fp + 2), fp[0], 0);
-	}
 	sct_self.sel = sel;
 	errno = e;
 }

@@ -55,9 +55,9 @@ void sct_stack_init(void);
 extern int sct_stacks_on;
 
 /* signal-safe: once per new thread, when its ring is created (from
- * sct_thread_ring, in a wrapper or the SIGSYS handler): pays the unwinder's
- * first-call cost (libunwind's per-thread cache: ~1 ms and a 256 KiB mmap)
- * and, in fp mode, finds the thread's stack range (/proc/self/maps). */
+ * sct_thread_ring, in a wrapper or the SIGSYS handler): finds the thread's
+ * stack range (/proc/self/maps; the walks read only inside it) and, in
+ * libunwind mode, learns the rules of its outer frames. */
 SCT_SIGSAFE void sct_stack_warm_thread(void);
 
 /* signal-safe: the stack id of a call recorded by a wrapper, called from

@@ -36,6 +36,7 @@
  * an exec mapping there goes away (sct_unw_forget, from the module log's
  * unmap bookkeeping), and libunwind's own caches with them. */
 #include <dlfcn.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 
@@ -74,9 +75,9 @@ static inline uint64_t rule_make(unsigned kind, int rbp_base, int64_t off,
 #define NRULES 8192u
 #define PROBES 8u
 #define KEY_GONE 1u
-static struct {
+static struct rule_slot {
 	uint64_t key, rule;
-} rules[NRULES];
+} *rules; /* NRULES, mapped and populated at start */
 
 static inline uint32_t rule_slot(uint64_t key)
 {
@@ -164,10 +165,21 @@ int sct_unw_init(void *lib, sct_bt_fn bt)
 	    !unw.is_signal || !unw.flush || !as)
 		return -1;
 	unw.as = *as;
+	long t = sct_raw6(__NR_mmap, 0, NRULES * sizeof *rules,
+			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	if ((unsigned long)t >= -4096ul)
+		return -1;
+	sct_populate((void *)t, NRULES * sizeof *rules);
 	long m = sct_raw6(__NR_mmap, 0, SCR_SIZE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if ((unsigned long)m >= -4096ul)
+	if ((unsigned long)m >= -4096ul) {
+		sct_raw2(__NR_munmap, t, NRULES * sizeof *rules);
 		return -1;
+	}
+	sct_populate((void *)m, S_TAGGED);
+	sct_populate((void *)(m + B_AT), B_TAGGED);
+	rules = (struct rule_slot *)t;
 	tag_fill((uint64_t)m, 0, S_TAGGED);
 	tag_fill((uint64_t)m, B_AT, B_TAGGED);
 	sct_raw3(__NR_mprotect, m, SCR_SIZE, PROT_READ);
@@ -264,15 +276,37 @@ static SCT_SIGSAFE unsigned fallback(uint64_t *ips, unsigned max,
 	return n;
 }
 
-/* signal-safe: the rule at KEY, learnt now if need be */
-static inline uint64_t rule_at(uint64_t key)
+/* Every signal but SIGSYS (the trap layer's, kept deliverable) */
+#define MASK_ALL (~0ul & ~(1ul << (SIGSYS - 1)))
+
+/* signal-safe: the rule at KEY, learnt now if need be.  The first
+ * learning of a walk blocks signals (*SAVED: the mask to restore) for
+ * the rest of it: libunwind does that itself around every lookup,
+ * ~10 sigprocmask calls per address learnt, ~1 us each here; those
+ * become no-ops (proc.c) while in_unwind is SCT_UNW_MASKED. */
+static inline uint64_t rule_at(uint64_t key, uint64_t *saved)
 {
 	uint64_t r = rule_get(key);
 	if (__builtin_expect(!r, 0)) {
+		if (sct_self.in_unwind != SCT_UNW_MASKED) {
+			uint64_t all = MASK_ALL;
+			if (sct_raw4(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */,
+				     &all, saved, 8) == 0)
+				sct_self.in_unwind = SCT_UNW_MASKED;
+		}
 		r = learn(key);
 		rule_put(key, r);
 	}
 	return r;
+}
+
+/* signal-safe: the end of a walk that blocked signals */
+static inline void unmask(const uint64_t *saved)
+{
+	if (__builtin_expect(sct_self.in_unwind == SCT_UNW_MASKED, 0)) {
+		sct_raw4(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, saved, 0, 8);
+		sct_self.in_unwind = 1;
+	}
 }
 
 SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
@@ -283,11 +317,13 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 		return 0;
 	ips[0] = ip;
 	unsigned n = 1;
-	uint64_t r = rule_at(exact ? ip : ip - 1);
+	uint64_t saved = 0;
+	uint64_t r = rule_at(exact ? ip : ip - 1, &saved);
 	while (n < max) {
 		if (__builtin_expect(RULE_KIND(r) != R_STD, 0)) {
 			if (RULE_KIND(r) == R_LAST)
 				break;
+			unmask(&saved);
 			return n - 1 + fallback(ips + n - 1, max - (n - 1), ip,
 						sp, bp, exact);
 		}
@@ -308,8 +344,9 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 		if (ip < 0x4000)
 			break;
 		ips[n++] = ip;
-		r = rule_at(ip - 1);
+		r = rule_at(ip - 1, &saved);
 	}
+	unmask(&saved);
 	return n;
 }
 
