@@ -321,9 +321,13 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 		side_fail("cannot size, map or name the stack file (errno ", r);
 		return 0;
 	}
-	/* the table's slots are spread by hash: most new stacks would touch
-	 * a page of their own */
-	sct_populate(map, total);
+	/* the pages written first: header, the first slots (taken in
+	 * order), the start of the module log, the writer's index */
+	uint64_t ilen;
+	void *index = sct_stk_index_mem(&ilen);
+	sct_populate(map, SCT_STK_HDR_SIZE + (64u << 10));
+	sct_populate((char *)map + total - MOD_LOG_SIZE, 16u << 10);
+	sct_populate(index, ilen);
 	struct sct_stk_hdr *h = map;
 	const char *s = sct_cfg.exe;
 	for (unsigned i = 0; i < sizeof h->exe - 1 && s[i]; i++)

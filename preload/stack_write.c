@@ -42,6 +42,55 @@ static inline int same_frames(const uint64_t *a, const uint64_t *b,
 	return 1;
 }
 
+/* The writer's index of the stacks stored: an open-addressing hash set of
+ * entries tag << 16 | id, private to the process (the side file holds the
+ * slots only).  TAG names the side file (its image and pid): an entry of
+ * another file (a fork parent's, another test file's) is foreign, skipped
+ * and reused.  Entries are claimed and replaced by CAS; an entry is only a
+ * hint, checked against the slot it names. */
+#define IDX_SIZE 16384u /* entries (power of two), 2 x the preload's slots */
+static uint32_t idx[IDX_SIZE] __attribute__((aligned(4096)));
+
+SCT_SIGSAFE void *sct_stk_index_mem(uint64_t *len)
+{
+	*len = sizeof idx;
+	return idx;
+}
+
+static inline uint32_t file_tag(const struct sct_stk_hdr *h)
+{
+	uint64_t x = (h->image ^ ((uint64_t)h->pid << 32)) *
+		     0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(x >> 48) | 1u; /* 16 bits, never 0 */
+}
+
+/* signal-safe: take the next free slot, store IPS[0..N) in it; its id, 0
+ * when the table is full (counted) */
+static SCT_SIGSAFE uint32_t slot_take(struct sct_stk_hdr *h, uint64_t hash,
+				      const uint64_t *ips, unsigned n)
+{
+	uint64_t i = __atomic_load_n(&h->stacks, __ATOMIC_RELAXED);
+	do {
+		if (i >= h->nslots || i >= 0xffff) {
+			__atomic_fetch_add(&h->stacks_lost, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+	} while (!__atomic_compare_exchange_n(&h->stacks, &i, i + 1, 1,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	struct sct_stk_slot *s = slot_at(h, (uint32_t)i);
+	uint64_t *f = (uint64_t *)(s + 1);
+	__atomic_store_n(&s->state, SCT_STK_BUSY, __ATOMIC_RELAXED);
+	s->hash = hash;
+	s->nframes = (uint16_t)n;
+	for (unsigned j = 0; j < n; j++)
+		f[j] = ips[j];
+	/* publishes the frames (pairs with the acquire load in
+	 * sct_stk_intern and with the dumper's) */
+	__atomic_store_n(&s->state, SCT_STK_READY, __ATOMIC_RELEASE);
+	return SCT_STK_ID(i);
+}
+
 SCT_SIGSAFE uint32_t sct_stk_intern(struct sct_stk_hdr *h,
 				    const uint64_t *ips, unsigned n)
 {
@@ -49,39 +98,43 @@ SCT_SIGSAFE uint32_t sct_stk_intern(struct sct_stk_hdr *h,
 		return 0;
 	if (n > h->depth)
 		n = h->depth;
-	uint64_t hash = sct_stk_hash(ips, n);
-	uint32_t mask = h->nslots - 1;
-	for (uint32_t k = 0; k < SCT_STK_PROBES && k <= mask; k++) {
-		uint32_t i = (uint32_t)(hash + k) & mask;
-		struct sct_stk_slot *s = slot_at(h, i);
-		uint64_t *f = (uint64_t *)(s + 1);
-		/* pairs with the release store of READY below */
-		uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-		if (st == SCT_STK_READY) {
-			if (s->hash == hash && s->nframes == n &&
-			    same_frames(f, ips, n))
-				return SCT_STK_ID(i);
+	const uint64_t hash = sct_stk_hash(ips, n);
+	const uint32_t tag = file_tag(h) << 16;
+	uint32_t at = (uint32_t)(hash ^ (hash >> 32)) & (IDX_SIZE - 1);
+	uint32_t free_at = IDX_SIZE; /* the first empty or foreign entry */
+	for (uint32_t k = 0; k < SCT_STK_PROBES; k++) {
+		uint32_t i = (at + k) & (IDX_SIZE - 1);
+		uint32_t e = __atomic_load_n(&idx[i], __ATOMIC_RELAXED);
+		if ((e & 0xffff0000u) != tag || (e & 0xffffu) == 0 ||
+		    (e & 0xffffu) > h->nslots) {
+			if (free_at == IDX_SIZE)
+				free_at = i;
+			if (e == 0)
+				break; /* the end of this probe run */
 			continue;
 		}
-		if (st != SCT_STK_EMPTY)
-			continue;
-		uint32_t want = SCT_STK_EMPTY;
-		if (!__atomic_compare_exchange_n(&s->state, &want, SCT_STK_BUSY,
-						 0, __ATOMIC_ACQUIRE,
-						 __ATOMIC_RELAXED))
-			continue; /* another thread took it: probe on */
-		s->hash = hash;
-		s->nframes = (uint16_t)n;
-		for (unsigned j = 0; j < n; j++)
-			f[j] = ips[j];
-		/* publishes the frames (pairs with the acquire load above and
-		 * with the dumper's) */
-		__atomic_store_n(&s->state, SCT_STK_READY, __ATOMIC_RELEASE);
-		__atomic_fetch_add(&h->stacks, 1, __ATOMIC_RELAXED);
-		return SCT_STK_ID(i);
+		const struct sct_stk_slot *s = slot_at(h, SCT_STK_SLOT(e & 0xffffu));
+		/* pairs with the release store of READY in slot_take */
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SCT_STK_READY &&
+		    s->hash == hash && s->nframes == n &&
+		    same_frames((const uint64_t *)(s + 1), ips, n))
+			return e & 0xffffu;
 	}
-	__atomic_fetch_add(&h->stacks_lost, 1, __ATOMIC_RELAXED);
-	return 0;
+	uint32_t id = slot_take(h, hash, ips, n);
+	/* remember it; a lost race for the entry only costs a duplicate
+	 * later */
+	for (uint32_t k = 0; id && free_at != IDX_SIZE && k < SCT_STK_PROBES;
+	     k++) {
+		uint32_t i = (free_at + k) & (IDX_SIZE - 1);
+		uint32_t e = __atomic_load_n(&idx[i], __ATOMIC_RELAXED);
+		if ((e & 0xffff0000u) == tag && e != 0)
+			continue;
+		if (__atomic_compare_exchange_n(&idx[i], &e, tag | id, 0,
+						__ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			break;
+	}
+	return id;
 }
 
 SCT_SIGSAFE int sct_mod_append(struct sct_stk_hdr *h, unsigned op,

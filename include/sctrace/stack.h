@@ -9,18 +9,17 @@
  * Layout: a 4 KiB header page, the stack table (nslots fixed-size slots),
  * the module log (an append-only byte area).
  *
- * Stack table: an open-addressing hash set of instruction-pointer arrays,
- * shared by every thread of the image, lock-free.  A writer hashes its ips,
- * probes slots from hash & (nslots - 1) linearly (at most SCT_STK_PROBES):
- *   - state READY with the same hash and the same frames: found, id = slot
- *     index + 1;
- *   - state EMPTY: claimed by a CAS EMPTY -> BUSY (acquire/release pair with
- *     other claimers), frames written, then state stored READY (release;
- *     pairs with the reader's acquire load of state);
- *   - BUSY or a different stack: next slot.
- * A stack that finds no slot gets id 0 (none) and counts in stacks_lost.
- * Two threads interning one new stack at once may store it twice (two ids,
- * same frames); the dumper does not care.  Readers use READY slots only.
+ * Stack table: instruction-pointer arrays shared by every thread of the
+ * image, lock-free, id = slot index + 1.  Slots are taken in order: a
+ * writer claims the next one by a CAS of `stacks` (slots taken), stores
+ * state BUSY, writes the frames, then stores state READY (release; pairs
+ * with the reader's acquire load of state).  So a process with few stacks
+ * touches few pages.  Finding a stack already stored is the writer's
+ * business: preload/stack_write.c keeps a private hash index of ids (not
+ * in this file).  A stack that finds no slot gets id 0 (none) and counts
+ * in stacks_lost.  Two threads interning one new stack at once may store
+ * it twice (two ids, same frames); the dumper does not care.  Readers use
+ * READY slots only.
  *
  * Module log: entries appended by any thread: a writer reserves bytes with
  * an atomic fetch-add on mod_head (relaxed; entries are independent),
