@@ -3,12 +3,14 @@
  * calling contract in stack.h; file format in include/sctrace/stack.h.
  *
  * Two unwinders:
- *  - libunwind (default): unw_backtrace, DWARF-based, with libunwind's
- *    per-thread frame cache (~7 ns a frame once warm).  A cache miss makes
- *    libunwind parse unwind tables: dl_iterate_phdr (the loader's lock),
- *    sigprocmask, mmap, all through libc, hence the guard and the ALLOW
- *    selector around it.  A trapped call is unwound from its ucontext by
- *    stack_uc.S, never through the kernel's signal frame.
+ *  - libunwind (default): the walk of preload/unwind.c over rules learnt
+ *    from libunwind once per code address (~6 ns a frame), from the
+ *    wrapper's caller (its frame address comes with the call) or from a
+ *    trapped call's ucontext; what it cannot walk goes to unw_backtrace
+ *    (through stack_uc.S, never through the kernel's signal frame).
+ *    libunwind parses unwind tables with dl_iterate_phdr (the loader's
+ *    lock), sigprocmask, mmap, all through libc, hence the guard and the
+ *    ALLOW selector around it.
  *  - fp: a frame-pointer walk, every read bounded to the stack mapping
  *    that holds the starting stack pointer (found in /proc/self/maps),
  *    8-byte aligned, strictly upwards: it never faults.
