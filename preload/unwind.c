@@ -141,11 +141,10 @@ static struct {
 #define TAG 0x5c70000000000000ull
 #define TAG_MASK 0xffff000000000000ull
 
-static int tag_fill(uint64_t base, uint64_t at, uint64_t len)
+static void tag_fill(uint64_t base, uint64_t at, uint64_t len)
 {
 	for (uint64_t o = at; o < at + len; o += 8)
 		*(uint64_t *)(base + o) = TAG | o;
-	return 0;
 }
 
 int sct_unw_init(void *lib, sct_bt_fn bt)
