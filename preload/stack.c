@@ -59,6 +59,8 @@ static struct {
 	unsigned self_frames;       /* most frames of ours seen above a
 				       wrapped call (a monotonic max) */
 	uint64_t exec_lo, exec_hi;  /* span of the exec mappings logged */
+	unsigned file;              /* side files made by this process and
+				       its forebears (fork copies it) */
 } stk;
 
 /* the calling thread's own stack mapping [lo, hi) */
@@ -335,6 +337,7 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 	for (unsigned i = 0; i < sizeof h->exe - 1 && s[i]; i++)
 		h->exe[i] = s[i];
 	stk.total = total;
+	stk.file++;
 	/* magic last (release): a reader seeing it sees the header */
 	sct_stk_init(h, total, stk.depth, NSLOTS, sct_image, (uint32_t)sct_pid,
 		     stk.mode);
@@ -432,7 +435,8 @@ unwind_here(uint64_t *ips, unsigned max)
  * is at IP (an interrupted instruction when EXACT, else a return address)
  * with stack pointer SP and frame pointer BP; IPS[0] = IP. */
 static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
-				 uint64_t sp, uint64_t bp, int exact)
+				 uint64_t sp, uint64_t bp, int exact,
+				 struct sct_unw_trail *tr)
 {
 	if (stk.mode == SCT_UNWIND_FP) {
 		uintptr_t hi = stack_hi(sp, 2);
@@ -441,10 +445,70 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
 	}
 	uintptr_t hi = stk.fast ? stack_hi(sp, 1) : 0;
 	sct_self.in_unwind = 1;
-	unsigned n = hi ? sct_unw_walk(ips, max, ip, sp, bp, exact, hi)
+	if (tr)
+		tr->n = SCT_TRAIL_NONE;
+	unsigned n = hi ? sct_unw_walk(ips, max, ip, sp, bp, exact, hi, tr)
 			: sct_unw_from(ips, max, ip, sp, bp, exact);
 	sct_self.in_unwind = 0;
 	return n;
+}
+
+/* The memo: the last stacks this thread interned, by where their walk
+ * started, each with the words its walk read (unwind.h).  A call made
+ * again from the same place with the same words on the stack has the
+ * same stack: checking ~30 words costs a fraction of the walk and the
+ * interning.  Only for the libunwind walk (fast), and never in a
+ * capture nested in another (a signal handler's, while in_unwind). */
+#define MEMO_N 4u
+static __thread struct memo {
+	uint64_t ip, sp, bp;  /* the walk's start; ip 0: empty */
+	unsigned file;        /* stk.file when interned: ids are per file */
+	unsigned gen;         /* sct_unw_gen when walked */
+	uint32_t id;
+	int exact;
+	struct sct_unw_trail tr;
+} memo[MEMO_N];
+
+static inline struct memo *memo_at(uint64_t ip, uint64_t sp)
+{
+	return &memo[((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >> 62];
+}
+
+/* signal-safe: the id of the stack from (IP, SP, BP, EXACT), from the
+ * memo or walked and interned (then remembered) */
+static SCT_SIGSAFE uint32_t stack_id(struct sct_stk_hdr *h, uint64_t ip,
+				     uint64_t sp, uint64_t bp, int exact)
+{
+	uint64_t ips[SCT_STK_MAX_DEPTH];
+	if (!stk.fast || sct_self.in_unwind) {
+		unsigned n = walk(ips, stk.depth, ip, sp, bp, exact, 0);
+		return sct_stk_intern(h, ips, drop_self(ips, n));
+	}
+	struct memo *m = memo_at(ip, sp);
+	unsigned gen = __atomic_load_n(&sct_unw_gen, __ATOMIC_ACQUIRE);
+	if (m->ip == ip && m->sp == sp && m->bp == bp && m->file == stk.file &&
+	    m->gen == gen && m->exact == exact) {
+		unsigned i = 0, k = m->tr.n;
+		while (i < k &&
+		       *(const volatile uint64_t *)m->tr.at[i] == m->tr.val[i])
+			i++;
+		if (i == k)
+			return m->id;
+	}
+	m->ip = 0;
+	unsigned n = walk(ips, stk.depth, ip, sp, bp, exact, &m->tr);
+	uint32_t id = sct_stk_intern(h, ips, drop_self(ips, n));
+	if (m->tr.n != SCT_TRAIL_NONE && id) {
+		m->sp = sp;
+		m->bp = bp;
+		m->file = stk.file;
+		m->gen = gen;
+		m->id = id;
+		m->exact = exact;
+		__atomic_signal_fence(__ATOMIC_RELEASE);
+		m->ip = ip;
+	}
+	return id;
 }
 
 SCT_SIGSAFE void sct_stack_warm_thread(void)
@@ -462,7 +526,7 @@ SCT_SIGSAFE void sct_stack_warm_thread(void)
 	 * per-thread cache (~1 ms, mmaps) is made by the first stack that
 	 * needs unw_backtrace, if any (see unwind.c) */
 	if (stk.mode == SCT_UNWIND_LIBUNWIND)
-		walk(ips, stk.depth, fp[1], (uint64_t)(fp + 2), fp[0], 0);
+		walk(ips, stk.depth, fp[1], (uint64_t)(fp + 2), fp[0], 0, 0);
 	sct_self.sel = sel;
 	errno = e;
 }
@@ -496,18 +560,18 @@ SCT_SIGSAFE uint32_t sct_stack_wrapped(const void *frame)
 	int e = errno;
 	unsigned char sel = sct_self.sel;
 	sct_self.sel = SCT_SEL_ALLOW;
-	uint64_t ips[SCT_STK_MAX_DEPTH + SELF_MAX];
-	unsigned n, skip = 0;
+	uint32_t id;
 	if (frame) {
 		/* the wrapper's frame: saved rbp, then the return address
 		 * into its caller, whose stack pointer is just above */
 		const uint64_t *fp = frame;
-		n = walk(ips, stk.depth, fp[1], (uint64_t)(fp + 2), fp[0], 0);
+		id = stack_id(h, fp[1], (uint64_t)(fp + 2), fp[0], 0);
 	} else {
-		n = wrapped_here(ips, &skip);
+		uint64_t ips[SCT_STK_MAX_DEPTH + SELF_MAX];
+		unsigned skip = 0, n = wrapped_here(ips, &skip);
+		id = sct_stk_intern(h, ips + skip,
+				    drop_self(ips + skip, n - skip));
 	}
-	uint32_t id = sct_stk_intern(h, ips + skip,
-				     drop_self(ips + skip, n - skip));
 	sct_self.sel = sel;
 	errno = e;
 	return id;
@@ -528,9 +592,8 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)
 	int e = errno;
 	unsigned char sel = sct_self.sel;
 	sct_self.sel = SCT_SEL_ALLOW;
-	unsigned n = walk(ips, stk.depth, ip, (uint64_t)g[REG_RSP],
-			  (uint64_t)g[REG_RBP], 1);
-	uint32_t id = sct_stk_intern(h, ips, drop_self(ips, n));
+	uint32_t id = stack_id(h, ip, (uint64_t)g[REG_RSP],
+			       (uint64_t)g[REG_RBP], 1);
 	sct_self.sel = sel;
 	errno = e;
 	return id;

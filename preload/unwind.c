@@ -308,10 +308,26 @@ static inline void unmask(const uint64_t *saved)
 	}
 }
 
+unsigned sct_unw_gen;
+
+/* note the word V read at A in TR, if any room */
+static inline void trail(struct sct_unw_trail *tr, uint64_t a, uint64_t v)
+{
+	if (!tr || tr->n >= SCT_TRAIL_MAX) {
+		if (tr)
+			tr->n = SCT_TRAIL_NONE;
+		return;
+	}
+	tr->at[tr->n] = a;
+	tr->val[tr->n++] = v;
+}
+
 SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 				  uint64_t sp, uint64_t bp, int exact,
-				  uint64_t hi)
+				  uint64_t hi, struct sct_unw_trail *tr)
 {
+	if (tr)
+		tr->n = 0;
 	if (max == 0)
 		return 0;
 	ips[0] = ip;
@@ -323,6 +339,8 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 			if (RULE_KIND(r) == R_LAST)
 				break;
 			unmask(&saved);
+			if (tr)
+				tr->n = SCT_TRAIL_NONE;
 			return n - 1 + fallback(ips + n - 1, max - (n - 1), ip,
 						sp, bp, exact);
 		}
@@ -331,12 +349,14 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 		if (cfa - sp - 8 > hi - sp - 8)
 			break;
 		ip = *(const uint64_t *)(cfa - 8);
+		trail(tr, cfa - 8, ip);
 		int64_t rbo = RULE_RBO(r);
 		if (rbo) {
 			uint64_t a = cfa + (uint64_t)rbo;
 			if (a - sp > hi - sp - 8) /* sp <= a <= hi - 8 */
 				break;
 			bp = *(const uint64_t *)a;
+			trail(tr, a, bp);
 		}
 		sp = cfa;
 		exact = 0;
@@ -359,6 +379,8 @@ SCT_SIGSAFE void sct_unw_forget(uint64_t lo, uint64_t hi)
 {
 	if (!unw.scratch)
 		return;
+	/* before the rules go: a memo checked after this sees it */
+	__atomic_fetch_add(&sct_unw_gen, 1, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < NRULES; i++) {
 		uint64_t k = __atomic_load_n(&rules[i].key, __ATOMIC_RELAXED);
 		if (k >= lo && k < hi) {

@@ -21,14 +21,30 @@ int sct_stk_uc_trace(void **buf, int n, const unsigned long regs[3],
  * walk needs and maps its scratch area; -1 when something is missing. */
 int sct_unw_init(void *lib, sct_bt_fn bt);
 
+/* The stack words a walk read, in order: the same start (ip, sp, bp),
+ * the same rules and the same words read give the same stack, so a
+ * caller may keep a walk's result and check only these words next time
+ * (stack.c's memo).  N = SCT_TRAIL_NONE: the walk cannot be replayed
+ * (it went to unw_backtrace, or read more than SCT_TRAIL_MAX words). */
+#define SCT_TRAIL_MAX 32u
+#define SCT_TRAIL_NONE (~0u)
+struct sct_unw_trail {
+	unsigned n;
+	uint64_t at[SCT_TRAIL_MAX], val[SCT_TRAIL_MAX];
+};
+
+/* the rules' generation: changes whenever rules are dropped */
+extern unsigned sct_unw_gen;
+
 /* signal-safe: the return addresses of the stack whose innermost frame
  * is at IP with stack pointer SP and frame pointer BP, innermost first,
  * at most MAX; IPS[0] = IP.  EXACT: IP is an interrupted instruction
  * (frame 0 of a trapped call), not a return address.  Stack reads stay
- * inside [SP, HI), the rest of SP's stack mapping. */
+ * inside [SP, HI), the rest of SP's stack mapping.  TR (may be NULL):
+ * where to note the words read. */
 SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 				  uint64_t sp, uint64_t bp, int exact,
-				  uint64_t hi);
+				  uint64_t hi, struct sct_unw_trail *tr);
 
 /* signal-safe: the same through unw_backtrace alone (no bounds needed:
  * libunwind trusts the unwind tables) */

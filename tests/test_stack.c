@@ -34,7 +34,7 @@ uint32_t sth_trapped(const void *uc);
 void sth_note_map(unsigned nr, const long *args, long ret);
 uint64_t sth_fork_child(void);
 
-#define NCHECKS 29 /* per unwinder */
+#define NCHECKS 31 /* per unwinder */
 #define BARRIER() __asm__ volatile("" ::: "memory")
 
 static char dir[64];
@@ -165,6 +165,29 @@ __attribute__((noinline)) long raw_level1(void)
 	long r = raw_level2();
 	BARRIER();
 	return r + 1;
+}
+
+/* The memo (stack.c): one call site reached through two callers of the
+ * same shape, so the walk starts from the same ip, sp and bp and only a
+ * return address deeper in the stack tells the two stacks apart. */
+__attribute__((noinline)) long memo_a(uint32_t *id)
+{
+	long r = level1(id);
+	BARRIER();
+	return r;
+}
+
+__attribute__((noinline)) long memo_b(uint32_t *id)
+{
+	long r = level1(id);
+	BARRIER();
+	return r;
+}
+
+__attribute__((noinline)) void memo_calls(uint32_t ids[8])
+{
+	for (int i = 0; i < 8; i++)
+		(i & 2 ? memo_b : memo_a)(&ids[i]);
 }
 
 static volatile uint32_t trap_id;
@@ -762,6 +785,22 @@ int checks(const char *mode, int base)
 					 fp ? "thread_main" : NULL)) &&
 			    here_same(h, &t.e, "plain3");
 	}
+	/* a, a, b, b, a, a, b, b */
+	uint32_t mids[8];
+	memo_calls(mids);
+	int mgood = mids[0] != mids[2];
+	for (int i = 0; i < 8; i++)
+		mgood &= mids[i] == mids[i & 2];
+	OK(mgood, "one site through two callers, alternately: two stacks, "
+		  "each with its own id every time", mode);
+	OK(frames_are(h, mids[0], (const char *const[]){ "level2", "level1",
+		       "memo_a", "memo_calls", "checks", NULL }) &&
+		   frames_are(h, mids[2], (const char *const[]){ "level2",
+			      "level1", "memo_b", "memo_calls", "checks",
+			      NULL }),
+	   "one site through two callers: memo_a's and memo_b's frames",
+	   mode);
+
 	OK(tgood[0], "threads: level2, level1, thread_main", mode);
 	OK(tgood[1], "threads: the same stack again: the same id", mode);
 	OK(tgood[2], "threads: a chain of 3: the same frames as "
