@@ -60,6 +60,7 @@
 
 #define RING_MIN_DATA 256u /* smallest usable data area: 2 x struct sct_rec */
 #define RING_CHUNK (64u << 10) /* bytes populated at a time */
+#define ROOM_AHEAD 2048u /* bytes freed past the need (make_room) */
 
 static inline void bump(uint64_t *p)
 {
@@ -96,8 +97,11 @@ static inline void publish_tail(struct sct_wring *w, uint64_t t)
 }
 
 /* Move tail to at least NEED (record by record) so a record ending at
- * NEED + data_size fits.  Returns 0 when drop mode cannot free enough.
- * Inlined into its one caller, sct_ring_room(). */
+ * NEED + data_size fits, and on by up to ROOM_AHEAD more bytes where it
+ * may (overwritten or consumed records): a full ring then takes this
+ * slow path once per ~20 records, not for every one.  Returns 0 when
+ * drop mode cannot free enough.  Inlined into its one caller,
+ * sct_ring_room(). */
 static inline __attribute__((always_inline)) SCT_SIGSAFE int
 make_room(struct sct_wring *w, uint64_t need)
 {
@@ -117,7 +121,9 @@ make_room(struct sct_wring *w, uint64_t need)
 		if (limit <= t) /* nothing consumed past tail: full */
 			return 0;
 	}
-	while (t < need) {
+	/* small rings (tests) free only what they must */
+	const uint64_t goal = need + (size >= 16 * ROOM_AHEAD ? ROOM_AHEAD : 0);
+	while (t < goal && t < limit) {
 		uint64_t word = rec_word(w, t);
 		uint64_t len = (uint32_t)word;
 		unsigned type = (unsigned)(word >> 32) & 0xffff;
@@ -128,12 +134,17 @@ make_room(struct sct_wring *w, uint64_t need)
 			t = head; /* corrupted: forget everything */
 			break;
 		}
-		if (t + len > limit)
+		if (t + len > limit) {
+			if (t >= need)
+				break; /* enough: the rest is not ours yet */
 			return 0; /* drop mode: next record not consumed yet */
+		}
 		if (type != SCT_REC_PAD && t >= consumed)
 			dropped++;
 		t += len;
 	}
+	if (t < need)
+		return 0; /* drop mode: not consumed that far yet */
 	if (w->overwrite && dropped)
 		__atomic_store_n(&h->overwritten,
 				 __atomic_load_n(&h->overwritten,
