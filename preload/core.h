@@ -29,13 +29,9 @@ struct sct_thread {
 	const void *trap_uc;
 	/* preload/stack.c is inside libunwind (or setting up): the libc
 	 * calls reaching the wrappers meanwhile are the tracer's own, not
-	 * lost records.  SCT_UNW_MASKED: and every signal but SIGSYS is
-	 * blocked already (preload/unwind.c), so libunwind's own
-	 * sigprocmask calls are no-ops (proc.c) */
+	 * lost records */
 	unsigned char in_unwind;
 };
-
-#define SCT_UNW_MASKED 2
 
 /* Trap selector values (linux/prctl.h: SYSCALL_DISPATCH_FILTER_*). */
 #define SCT_SEL_ALLOW 0

@@ -65,14 +65,10 @@ SCT_WRAPPER int __libc_start_main(main_fn main, int argc, char **argv,
 	return real(traced_main, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
-/* libunwind blocks every signal around each lookup of unwind info
- * (~10 sigprocmask calls for each code address it learns); while
- * preload/unwind.c learns, it has blocked them once for the whole batch,
- * and these calls, the tracer's own, are no-ops. */
+/* sigprocmask(how, set, old) is rt_sigprocmask(how, set, old, 8): the
+ * record carries the kernel's four arguments */
 SCT_WRAPPER long sigprocmask(long how, long set, long old)
 {
-	if (sct_self.in_unwind == SCT_UNW_MASKED && sct_self.guard)
-		return 0;
 	long a[6] = { how, set, old, 8 };
 	struct sct_call c;
 	sct_real_fn real = sct_real(SCT_FN_sigprocmask);

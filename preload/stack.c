@@ -3,14 +3,16 @@
  * calling contract in stack.h; file format in include/sctrace/stack.h.
  *
  * Two unwinders:
- *  - libunwind (default): the walk of preload/unwind.c over rules learnt
- *    from libunwind once per code address (~6 ns a frame), from the
- *    wrapper's caller (its frame address comes with the call) or from a
- *    trapped call's ucontext; what it cannot walk goes to unw_backtrace
- *    (through stack_uc.S, never through the kernel's signal frame).
- *    libunwind parses unwind tables with dl_iterate_phdr (the loader's
- *    lock), sigprocmask, mmap, all through libc, hence the guard and the
- *    ALLOW selector around it.
+ *  - libunwind (default): the walk of preload/unwind.c over rules read
+ *    once per code address from the object's .eh_frame (preload/cfi.c;
+ *    ~6 ns a frame), from the wrapper's caller (its frame address comes
+ *    with the call) or from a trapped call's ucontext, its result kept
+ *    in a per-thread memo; the frames it cannot walk (signal frames, CFA
+ *    expressions) go to libunwind's unw_backtrace (through stack_uc.S,
+ *    never through the kernel's signal frame).  libunwind parses unwind
+ *    tables with dl_iterate_phdr (the loader's lock), sigprocmask, mmap,
+ *    all through libc, hence the guard and the ALLOW selector around
+ *    it.
  *  - fp: a frame-pointer walk, every read bounded to the stack mapping
  *    that holds the starting stack pointer (found in /proc/self/maps),
  *    8-byte aligned, strictly upwards: it never faults.

@@ -3,31 +3,24 @@
  * unw_backtrace costs ~70 instructions a frame even when warm (its
  * per-thread cache is a hash probe, then bitfields and spills): about
  * 1900 instructions for the 19 frames of a 16-frame stack seen from inside
- * the tracer.  This walk keeps libunwind's answers and nothing else: per
- * code address, the rule that takes a frame to its caller's, in one table
- * for the process.  A frame then costs a probe and two loads, ~15
- * instructions, and the walk starts at the wrapper's caller, not three
- * frames of ours deeper.
+ * the tracer.  This walk keeps, per code address, the rule that takes a
+ * frame to its caller's, in one table for the process.  A frame then
+ * costs a probe and two loads, ~15 instructions, and the walk starts at
+ * the wrapper's caller, not three frames of ours deeper.
  *
  * A rule (x86-64, what DWARF CFI says of nearly every frame):
  *   CFA = (rsp or rbp) + off;  return address at CFA - 8;
  *   caller's rbp at CFA + rbo (or rbp unchanged);  caller's rsp = CFA.
  * The last frame (_start: return address undefined) has rule LAST.  Any
- * other shape (signal frames, CFA expressions, a CFA off another register,
- * no unwind info at all) has rule OTHER: the walk hands that frame and the
- * rest of the stack to unw_backtrace, as sct_stk_uc_trace does for a
- * trapped call.
+ * other shape (signal frames, CFA expressions, a CFA off another register)
+ * has rule OTHER: the walk hands that frame and the rest of the stack to
+ * unw_backtrace, as sct_stk_uc_trace does for a trapped call.
  *
- * Learning a rule (once per code address and process: ~10 us) asks
- * libunwind itself: a cursor at the address with rsp and rbp pointing
- * into a read-only scratch mapping whose every word holds its own offset
- * (a tag), one unw_step, and the caller's rsp, rip and rbp tell where the
- * CFA came from and which words were read.  What libunwind would compute
- * from real registers is exactly the rule, evaluated on tags.  Registers
- * other than rsp, rbp and rip are 0 in that context, so a rule that uses
- * them shows up as OTHER.  The scratch mapping is 33 MiB of address
- * space, ~68 KiB of it written (tags): a frame of up to 32 MiB cannot make
- * libunwind read outside it.
+ * Learning a rule (once per code address and process) reads the object's
+ * own unwind table (.eh_frame, preload/cfi.c: ~150 ns).  Code that no
+ * table covers (JIT code, an object without .eh_frame_hdr) gets the
+ * frame-pointer rule, libunwind's own guess there: CFA = rbp + 16,
+ * caller's rbp at CFA - 16.
  *
  * The walk reads the stack only inside [sp, hi) of the stack mapping the
  * caller found, 8-byte aligned, strictly upwards: a wrong rule (a library
@@ -36,14 +29,13 @@
  * an exec mapping there goes away (sct_unw_forget, from the module log's
  * unmap bookkeeping), and libunwind's own caches with them. */
 #include <dlfcn.h>
-#include <signal.h>
 #include <sys/mman.h>
-#include <ucontext.h>
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
 #include "sctrace/stack.h"
+#include "cfi.h"
 #include "core.h"
 #include "unwind.h"
 
@@ -120,48 +112,18 @@ static SCT_SIGSAFE void rule_put(uint64_t key, uint64_t rule)
 /* ---- libunwind -------------------------------------------------------- */
 
 static struct {
-	int (*init2)(unw_cursor_t *, unw_context_t *, int);
-	int (*step)(unw_cursor_t *);
-	int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
-	int (*is_signal)(unw_cursor_t *);
 	void (*flush)(unw_addr_space_t, unw_word_t, unw_word_t);
 	unw_addr_space_t as;
 	sct_bt_fn bt;
-	uint64_t scratch;   /* the tagged mapping */
 } unw;
-
-/* The scratch mapping: rsp-based frames see rsp = S0, rbp-based ones
- * rbp = B0.  Tagged words: [0, S_TAGGED) and [B_AT, B_AT + B_TAGGED). */
-#define SCR_SIZE (33ul << 20)
-#define S0_AT 512ul
-#define S_TAGGED (64ul << 10)
-#define B_AT (32ul << 20)
-#define B0_AT (B_AT + 512ul)
-#define B_TAGGED 4096ul
-#define TAG 0x5c70000000000000ull
-#define TAG_MASK 0xffff000000000000ull
-
-static void tag_fill(uint64_t base, uint64_t at, uint64_t len)
-{
-	for (uint64_t o = at; o < at + len; o += 8)
-		*(uint64_t *)(base + o) = TAG | o;
-}
 
 int sct_unw_init(void *lib, sct_bt_fn bt)
 {
-	unw.init2 = (int (*)(unw_cursor_t *, unw_context_t *, int))dlsym(
-		lib, XSTR(unw_init_local2));
-	unw.step = (int (*)(unw_cursor_t *))dlsym(lib, XSTR(unw_step));
-	unw.get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))
-		dlsym(lib, XSTR(unw_get_reg));
-	unw.is_signal = (int (*)(unw_cursor_t *))dlsym(
-		lib, XSTR(unw_is_signal_frame));
 	unw.flush = (void (*)(unw_addr_space_t, unw_word_t, unw_word_t))dlsym(
 		lib, XSTR(unw_flush_cache));
 	unw_addr_space_t *as = dlsym(lib, XSTR(unw_local_addr_space));
 	unw.bt = bt;
-	if (!unw.init2 || !unw.step || !unw.get_reg ||
-	    !unw.is_signal || !unw.flush || !as)
+	if (!unw.flush || !as)
 		return -1;
 	unw.as = *as;
 	long t = sct_raw6(__NR_mmap, 0, NRULES * sizeof *rules,
@@ -170,90 +132,27 @@ int sct_unw_init(void *lib, sct_bt_fn bt)
 	if ((unsigned long)t >= -4096ul)
 		return -1;
 	sct_populate((void *)t, NRULES * sizeof *rules);
-	long m = sct_raw6(__NR_mmap, 0, SCR_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if ((unsigned long)m >= -4096ul) {
-		sct_raw2(__NR_munmap, t, NRULES * sizeof *rules);
-		return -1;
-	}
-	sct_populate((void *)m, S_TAGGED);
-	sct_populate((void *)(m + B_AT), B_TAGGED);
 	rules = (struct rule_slot *)t;
-	tag_fill((uint64_t)m, 0, S_TAGGED);
-	tag_fill((uint64_t)m, B_AT, B_TAGGED);
-	sct_raw3(__NR_mprotect, m, SCR_SIZE, PROT_READ);
-	unw.scratch = (uint64_t)m;
 	return 0;
 }
 
-/* the scratch address whose word V is, if V is a tag; 0 if not */
-static inline uint64_t tag_addr(uint64_t v)
-{
-	if ((v & TAG_MASK) != TAG)
-		return 0;
-	uint64_t o = v & ~TAG_MASK;
-	return o < SCR_SIZE ? unw.scratch + o : 0;
-}
-
-static inline int tagged(uint64_t a)
-{
-	uint64_t o = a - unw.scratch;
-	return a >= unw.scratch &&
-	       (o < S_TAGGED || (o >= B_AT && o < B_AT + B_TAGGED));
-}
-
-/* signal-safe (as libunwind is): the rule at code address KEY (a return
- * address minus 1, or an interrupted rip) */
+/* signal-safe: the rule at code address KEY (a return address minus 1,
+ * or an interrupted rip), from the unwind table of its object */
 static SCT_SIGSAFE uint64_t learn(uint64_t key)
 {
-	const uint64_t other = rule_make(R_OTHER, 0, 0, 0);
-	const uint64_t s0 = unw.scratch + S0_AT, b0 = unw.scratch + B0_AT;
-	ucontext_t uc;
-	for (unsigned i = 0; i < sizeof uc / 8; i++)
-		((uint64_t *)&uc)[i] = 0;
-	uc.uc_mcontext.gregs[REG_RIP] = (greg_t)key;
-	uc.uc_mcontext.gregs[REG_RSP] = (greg_t)s0;
-	uc.uc_mcontext.gregs[REG_RBP] = (greg_t)b0;
-	unw_cursor_t c;
-	/* a signal frame's context: KEY is looked up as it is.  Code
-	 * without unwind info gets libunwind's guess (a frame-pointer frame,
-	 * a PLT entry), as its own fast trace does. */
-	if (unw.init2(&c, &uc, UNW_INIT_SIGNAL_FRAME) < 0 ||
-	    unw.is_signal(&c) > 0)
-		return other;
-	int r = unw.step(&c);
-	unw_word_t ip, sp, bp;
-	if (r < 0 || unw.get_reg(&c, UNW_REG_SP, &sp) < 0)
-		return other;
-	if (r == 0) /* the end of the chain, at a sane CFA */
-		return tagged(sp) ? rule_make(R_LAST, 0, 0, 0) : other;
-	if (unw.get_reg(&c, UNW_REG_IP, &ip) < 0 ||
-	    unw.get_reg(&c, UNW_X86_64_RBP, &bp) < 0)
-		return other;
-	uint64_t o = sp - unw.scratch;
-	int rbp_base;
-	int64_t off;
-	if (sp >= unw.scratch && o < B_AT) {
-		rbp_base = 0;
-		off = (int64_t)(sp - s0);
-	} else if (sp >= unw.scratch && o >= B_AT && o < SCR_SIZE) {
-		rbp_base = 1;
-		off = (int64_t)(sp - b0);
-	} else {
-		return other;
+	struct sct_cfi c;
+	if (sct_cfi_find(key, &c) == 0) {
+		if (c.kind == SCT_CFI_STD)
+			return rule_make(R_STD, c.rbp_base, c.off, c.rbo);
+		if (c.kind == SCT_CFI_LAST)
+			return rule_make(R_LAST, 0, 0, 0);
+		/* signal frames, expressions, other shapes: unw_backtrace
+		 * from there */
+		if (c.why != SCT_CFI_WHY_NOFDE && c.why != SCT_CFI_WHY_NOTABLE)
+			return rule_make(R_OTHER, 0, 0, 0);
 	}
-	if (off <= 0 || off > INT32_MAX || (sp & 7) || tag_addr(ip) != sp - 8)
-		return other;
-	int64_t rbo = 0;
-	if (bp != b0) {
-		uint64_t a = tag_addr(bp);
-		if (!a)
-			return other;
-		rbo = (int64_t)(a - sp);
-		if (rbo == 0 || rbo < INT16_MIN || rbo > INT16_MAX)
-			return other;
-	}
-	return rule_make(R_STD, rbp_base, off, rbo);
+	/* no table: a frame-pointer frame, as libunwind guesses */
+	return rule_make(R_STD, 1, 16, -16);
 }
 
 /* signal-safe: unw_backtrace from the frame (ip, sp, bp): IPS[0] = IP */
@@ -275,37 +174,14 @@ static SCT_SIGSAFE unsigned fallback(uint64_t *ips, unsigned max,
 	return n;
 }
 
-/* Every signal but SIGSYS (the trap layer's, kept deliverable) */
-#define MASK_ALL (~0ul & ~(1ul << (SIGSYS - 1)))
-
-/* signal-safe: the rule at KEY, learnt now if need be.  The first
- * learning of a walk blocks signals (*SAVED: the mask to restore) for
- * the rest of it: libunwind does that itself around every lookup,
- * ~10 sigprocmask calls per address learnt, ~1 us each here; those
- * become no-ops (proc.c) while in_unwind is SCT_UNW_MASKED. */
-static inline uint64_t rule_at(uint64_t key, uint64_t *saved)
+static inline uint64_t rule_at(uint64_t key)
 {
 	uint64_t r = rule_get(key);
 	if (__builtin_expect(!r, 0)) {
-		if (sct_self.in_unwind != SCT_UNW_MASKED) {
-			uint64_t all = MASK_ALL;
-			if (sct_raw4(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */,
-				     &all, saved, 8) == 0)
-				sct_self.in_unwind = SCT_UNW_MASKED;
-		}
 		r = learn(key);
 		rule_put(key, r);
 	}
 	return r;
-}
-
-/* signal-safe: the end of a walk that blocked signals */
-static inline void unmask(const uint64_t *saved)
-{
-	if (__builtin_expect(sct_self.in_unwind == SCT_UNW_MASKED, 0)) {
-		sct_raw4(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, saved, 0, 8);
-		sct_self.in_unwind = 1;
-	}
 }
 
 unsigned sct_unw_gen;
@@ -332,13 +208,11 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 		return 0;
 	ips[0] = ip;
 	unsigned n = 1;
-	uint64_t saved = 0;
-	uint64_t r = rule_at(exact ? ip : ip - 1, &saved);
+	uint64_t r = rule_at(exact ? ip : ip - 1);
 	while (n < max) {
 		if (__builtin_expect(RULE_KIND(r) != R_STD, 0)) {
 			if (RULE_KIND(r) == R_LAST)
 				break;
-			unmask(&saved);
 			if (tr)
 				tr->n = SCT_TRAIL_NONE;
 			return n - 1 + fallback(ips + n - 1, max - (n - 1), ip,
@@ -363,9 +237,8 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 		if (ip < 0x4000)
 			break;
 		ips[n++] = ip;
-		r = rule_at(ip - 1, &saved);
+		r = rule_at(ip - 1);
 	}
-	unmask(&saved);
 	return n;
 }
 
@@ -377,7 +250,7 @@ SCT_SIGSAFE unsigned sct_unw_from(uint64_t *ips, unsigned max, uint64_t ip,
 
 SCT_SIGSAFE void sct_unw_forget(uint64_t lo, uint64_t hi)
 {
-	if (!unw.scratch)
+	if (!rules)
 		return;
 	/* before the rules go: a memo checked after this sees it */
 	__atomic_fetch_add(&sct_unw_gen, 1, __ATOMIC_SEQ_CST);

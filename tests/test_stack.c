@@ -34,7 +34,7 @@ uint32_t sth_trapped(const void *uc);
 void sth_note_map(unsigned nr, const long *args, long ret);
 uint64_t sth_fork_child(void);
 
-#define NCHECKS 31 /* per unwinder */
+#define NCHECKS 33 /* per unwinder */
 #define BARRIER() __asm__ volatile("" ::: "memory")
 
 static char dir[64];
@@ -262,8 +262,8 @@ __attribute__((noinline)) double deep(int d, int n)
  * dropped) and calls unw_backtrace itself: frame 0 of each is a return
  * address in the calling function (three different ones), frames 1.. must
  * be the same.  Shapes: frame pointers everywhere, an rbp-based CFA (VLA),
- * a 100 KiB frame (no rule: handed to unw_backtrace), no frame pointers
- * (rsp-based CFAs, rbp saved as a plain register), deep recursion. */
+ * a 100 KiB frame, no frame pointers (rsp-based CFAs, rbp saved as a
+ * plain register), deep recursion, code without unwind info. */
 typedef int (*bt_fn)(void **, int);
 static bt_fn unw_bt; /* unw_backtrace, NULL without libunwind */
 
@@ -358,6 +358,42 @@ NOFP NOIPA void big2(struct eq *e)
 NOIPA void big1(struct eq *e)
 {
 	big2(e);
+	BARRIER();
+}
+
+/* code without unwind info (a JIT's): jit1 calls a stub made at run
+ * time (push rbp; mov rsp, rbp; call jit3; pop rbp; ret), which no
+ * object's .eh_frame covers: its rule is libunwind's frame-pointer
+ * guess (unwind.c's scratch mapping, made on first use) */
+NOIPA void jit3(struct eq *e)
+{
+	EQ_TAKE(e);
+}
+
+NOIPA void jit1(struct eq *e)
+{
+	static void (*stub)(struct eq *);
+	if (!stub) {
+		unsigned char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return;
+		static const unsigned char code[] = {
+			0x55,             /* push %rbp */
+			0x48, 0x89, 0xe5, /* mov %rsp,%rbp */
+			0x48, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, /* movabs $jit3,%rax */
+			0xff, 0xd0,       /* call *%rax */
+			0x5d,             /* pop %rbp */
+			0xc3,             /* ret */
+		};
+		memcpy(p, code, sizeof code);
+		uint64_t to = (uint64_t)(uintptr_t)&jit3;
+		memcpy(p + 6, &to, 8);
+		if (mprotect(p, 4096, PROT_READ | PROT_EXEC) != 0)
+			return;
+		stub = (void (*)(struct eq *))(uintptr_t)p;
+	}
+	stub(e);
 	BARRIER();
 }
 
@@ -703,10 +739,11 @@ int checks(const char *mode, int base)
 	} shapes[] = {
 		{ plain1, "plain3", "a chain of 3", 1 },
 		{ vla1, "vla3", "a VLA in the chain (rbp-based CFA)", 1 },
-		{ big1, "big3", "a 100 KiB frame in the chain (handed over)",
+		{ big1, "big3", "a 100 KiB frame in the chain",
 		  0 },
 		{ nofp1, "nofp3", "3 frames without frame pointers", 0 },
 		{ recur30, "recur", "recursion 30 deep", 1 },
+		{ jit1, "jit3", "code without unwind info (a JIT stub)", 1 },
 	};
 	for (unsigned i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
 		struct eq e;
