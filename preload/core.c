@@ -20,7 +20,7 @@
 #define MAX_STR_MAX 65536u
 #define ARGV_BOUND 4096u
 #define PAGE 4096ul
-#define RING_POPULATE (SCT_HDR_SIZE + (256ul << 10))
+#define RING_POPULATE (SCT_HDR_SIZE + (64ul << 10))
 
 sct_real_fn sct_realv[SCT_FN__COUNT];
 struct sct_config sct_cfg;
@@ -282,10 +282,13 @@ static SCT_SIGSAFE void ring_fail(const char *what, long err)
 {
 	if (__atomic_exchange_n(&ring_failed_once, 1, __ATOMIC_RELAXED))
 		return;
-	char num[24];
-	sct_utoa(num, (unsigned long)-err, num + sizeof num);
-	sct_msg(what, sct_cfg.dir, " failed; this process is not traced (errno ");
-	sct_msg("  errno ", num, ")");
+	char head[SCT_PATH_MAX + 64], tail[64];
+	char *p = sct_stpcpy(head, what, head + sizeof head);
+	sct_stpcpy(p, sct_cfg.dir, head + sizeof head);
+	p = sct_stpcpy(tail, " (errno ", tail + sizeof tail);
+	p = sct_utoa(p, (unsigned long)-err, tail + sizeof tail);
+	sct_stpcpy(p, "): ", tail + sizeof tail);
+	sct_msg(head, tail, "the calls of threads without a ring are not recorded");
 }
 
 static SCT_SIGSAFE void fill_identity(struct sct_ring_hdr *h, int tid,
@@ -332,20 +335,25 @@ static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 		return -1;
 	}
 	long r;
-	void *map = sct_shm_map(fd, total, &r);
+	int sparse;
+	void *map = sct_shm_map(fd, total, &r, &sparse);
+	/* the first pages populated in one batch instead of a fault on each
+	 * page's first record (~1-10 us each); not all of a big ring, which
+	 * a short program would pay for without using: the rest as the
+	 * writer gets there (ring_write.c).  The file is sparse: a page
+	 * gets memory when populated, or the ring is short of room. */
+	uint64_t first = total < RING_POPULATE ? total : RING_POPULATE;
+	if (map && sparse && (r = sct_populate(map, first)) < 0) {
+		sct_raw2(__NR_munmap, map, total);
+		map = 0;
+	}
 	if (!map) {
 		sct_raw3(__NR_unlinkat, AT_FDCWD, tmp, 0);
 		ring_fail("cannot size or map a ring in ", r);
 		return -1;
 	}
-	/* the first pages populated in one batch instead of a fault on each
-	 * page's first record (~1-10 us each); not all of a big ring, which
-	 * a short program would pay for without using: the rest as the
-	 * writer gets there (ring_write.c) */
-	uint64_t first = total < RING_POPULATE ? total : RING_POPULATE;
-	sct_populate(map, first);
 	sct_ring_init(&t->w, map, total, sct_cfg.overwrite);
-	if (t->w.lim > first - SCT_HDR_SIZE) {
+	if (sparse && t->w.lim > first - SCT_HDR_SIZE) {
 		t->w.lim = first - SCT_HDR_SIZE;
 		t->w.populate = sct_populate;
 	}

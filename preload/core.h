@@ -109,12 +109,19 @@ SCT_SIGSAFE char *sct_stpcpy(char *d, const char *s, const char *end);
 SCT_SIGSAFE char *sct_utoa(char *d, unsigned long v, const char *end);
 SCT_SIGSAFE int sct_strncmp(const char *a, const char *b, size_t n);
 SCT_SIGSAFE void sct_msg(const char *a, const char *b, const char *c);
-/* util.c: size (fallocate), map shared and close a new file; NULL with
- * -errno in *ERR */
-SCT_SIGSAFE void *sct_shm_map(long fd, uint64_t total, long *err);
-/* signal-safe: map [ADDR, ADDR + LEN) writable now, in one call, rather
+/* util.c: size, map shared and close the new file FD of TOTAL bytes; NULL
+ * with -errno in *ERR.  Its pages get memory only as they are populated
+ * (*SPARSE = 1: its first page is): the caller populates every page
+ * before its first write and takes a failure as a full file system,
+ * never risking SIGBUS.  On kernels that cannot populate on request the
+ * file gets all its blocks now (fallocate) and *SPARSE = 0. */
+SCT_SIGSAFE void *sct_shm_map(long fd, uint64_t total, long *err,
+			      int *sparse);
+/* signal-safe: give [ADDR, ADDR + LEN) its pages now, in one call, rather
  * than a page fault at each page's first write (~10 us each on some
- * virtual machines, ~1 us a page this way); best effort */
-SCT_SIGSAFE void sct_populate(void *addr, uint64_t len);
+ * virtual machines, ~1 us a page this way).  0, or -ENOSPC where the file
+ * system has no room (a write there would raise SIGBUS), -EINVAL before
+ * Linux 5.14. */
+SCT_SIGSAFE long sct_populate(void *addr, uint64_t len);
 
 #endif

@@ -50,7 +50,10 @@
  * (madvise MADV_POPULATE_WRITE).  The owner may set w->populate and
  * w->lim (data bytes already populated): a reservation that would end past
  * lim first populates the next RING_CHUNK bytes through w->populate (a
- * call through a pointer: this file itself still calls nothing).
+ * call through a pointer: this file itself still calls nothing).  The
+ * ring file is sparse (core.c): a page gets memory only when populated,
+ * so a failure means the file system is full, and the record is dropped
+ * (hdr->lost++) where a write would have raised SIGBUS.
  *
  * A corrupted ring (the traced program scribbling over its own mapping)
  * cannot make the writer run wild: a record met while advancing tail whose
@@ -193,10 +196,13 @@ SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 	/* populate up to where the record ends (a padded one starts at 0) */
 	for (uint64_t need = pad ? n : (head & w->mask) + n;
 	     w->lim < need && w->lim < size; w->lim += RING_CHUNK)
-		if (w->populate)
-			w->populate(w->data + w->lim,
-				    size - w->lim < RING_CHUNK ? size - w->lim
-							       : RING_CHUNK);
+		if (w->populate &&
+		    w->populate(w->data + w->lim,
+				size - w->lim < RING_CHUNK ? size - w->lim
+							   : RING_CHUNK) < 0) {
+			bump(&h->lost); /* no room in the file system */
+			return 0;
+		}
 	if (w->lim > size)
 		w->lim = size;
 	if (end - w->tail > size && !sct_ring_room(w, end - size))

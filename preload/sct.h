@@ -100,7 +100,7 @@ struct sct_wring {
 	 * record ending past lim takes the slow path, which populates more;
 	 * lim == data size once all is */
 	uint64_t lim;
-	void (*populate)(void *addr, uint64_t len);
+	long (*populate)(void *addr, uint64_t len); /* < 0: no room */
 	int overwrite;
 };
 

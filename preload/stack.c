@@ -37,6 +37,8 @@
 #define DEFAULT_DEPTH 16u
 #define NSLOTS 8192u               /* stack table slots (power of two) */
 #define MOD_LOG_SIZE (256u << 10)  /* module log bytes */
+#define SLOTS_FIRST (64u << 10)    /* stack slot bytes populated at start */
+#define LOG_FIRST (16u << 10)      /* module log bytes populated at start */
 /* frames of libsctrace.so itself above a wrapped call's caller (record
  * path, wrapper): asked for on top of the depth and dropped; learnt */
 #define SELF_MAX 16u
@@ -316,7 +318,18 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 		return 0;
 	}
 	long r;
-	void *map = sct_shm_map(fd, total, &r);
+	int sparse;
+	void *map = sct_shm_map(fd, total, &r, &sparse);
+	/* the pages written first: header, the first slots (taken in
+	 * order), the start of the module log (the file is sparse: memory
+	 * for the rest as it is needed, stack_write.c) */
+	if (map && sparse &&
+	    ((r = sct_populate(map, SCT_STK_HDR_SIZE + SLOTS_FIRST)) < 0 ||
+	     (r = sct_populate((char *)map + total - MOD_LOG_SIZE,
+			       LOG_FIRST)) < 0)) {
+		sct_raw2(__NR_munmap, map, total);
+		map = 0;
+	}
 	if (map)
 		r = sct_raw5(__NR_renameat2, AT_FDCWD, tmp, AT_FDCWD, final,
 			     1 /* RENAME_NOREPLACE */);
@@ -327,12 +340,9 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 		side_fail("cannot size, map or name the stack file (errno ", r);
 		return 0;
 	}
-	/* the pages written first: header, the first slots (taken in
-	 * order), the start of the module log, the writer's index */
+	/* the writer's index (private) */
 	uint64_t ilen;
 	void *index = sct_stk_index_mem(&ilen);
-	sct_populate(map, SCT_STK_HDR_SIZE + (64u << 10));
-	sct_populate((char *)map + total - MOD_LOG_SIZE, 16u << 10);
 	sct_populate(index, ilen);
 	struct sct_stk_hdr *h = map;
 	const char *s = sct_cfg.exe;
@@ -343,6 +353,7 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 	/* magic last (release): a reader seeing it sees the header */
 	sct_stk_init(h, total, stk.depth, NSLOTS, sct_image, (uint32_t)sct_pid,
 		     stk.mode);
+	sct_stk_sparse(h, sparse ? sct_populate : 0, SLOTS_FIRST, LOG_FIRST);
 	return h;
 }
 

@@ -64,8 +64,47 @@ static inline uint32_t file_tag(const struct sct_stk_hdr *h)
 	return (uint32_t)(x >> 48) | 1u; /* 16 bits, never 0 */
 }
 
+/* A sparse side file (sct_stk_sparse): file offsets below slot_lim and
+ * mod_lim are populated, the rest is populated STK_CHUNK bytes at a time
+ * by the writer that first needs it (concurrent writers may populate the
+ * same pages: harmless), then the limit moves on (a CAS: never back). */
+#define STK_CHUNK (64u << 10)
+static long (*stk_populate)(void *, uint64_t);
+static uint64_t slot_lim, mod_lim;
+
+SCT_SIGSAFE void sct_stk_sparse(const struct sct_stk_hdr *h,
+				long (*populate)(void *, uint64_t),
+				uint64_t slots, uint64_t log)
+{
+	stk_populate = populate;
+	slot_lim = SCT_STK_HDR_SIZE + slots;
+	mod_lim = h->mod_off + log;
+}
+
+/* signal-safe: file bytes [0, END) of H writable (*LIM: how far they are),
+ * at most up to CAP; -1: no room in the file system */
+static SCT_SIGSAFE int room(struct sct_stk_hdr *h, uint64_t *lim,
+			    uint64_t end, uint64_t cap)
+{
+	long (*pop)(void *, uint64_t) = stk_populate;
+	uint64_t l = __atomic_load_n(lim, __ATOMIC_RELAXED);
+	while (pop && end > l) {
+		uint64_t from = l & ~4095ull;
+		uint64_t to = (end + STK_CHUNK - 1) & ~(uint64_t)(STK_CHUNK - 1);
+		if (to > cap)
+			to = cap;
+		if (pop((unsigned char *)h + from, to - from) < 0)
+			return -1;
+		if (__atomic_compare_exchange_n(lim, &l, to, 0,
+						__ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			break;
+	}
+	return 0;
+}
+
 /* signal-safe: take the next free slot, store IPS[0..N) in it; its id, 0
- * when the table is full (counted) */
+ * when the table is full or the file system is (counted) */
 static SCT_SIGSAFE uint32_t slot_take(struct sct_stk_hdr *h, uint64_t hash,
 				      const uint64_t *ips, unsigned n)
 {
@@ -78,6 +117,12 @@ static SCT_SIGSAFE uint32_t slot_take(struct sct_stk_hdr *h, uint64_t hash,
 	} while (!__atomic_compare_exchange_n(&h->stacks, &i, i + 1, 1,
 					      __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));
+	if (room(h, &slot_lim, SCT_STK_HDR_SIZE + h->slot_size * (i + 1),
+		 h->mod_off) < 0) {
+		/* the slot stays empty: readers skip it */
+		__atomic_fetch_add(&h->stacks_lost, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	struct sct_stk_slot *s = slot_at(h, (uint32_t)i);
 	uint64_t *f = (uint64_t *)(s + 1);
 	__atomic_store_n(&s->state, SCT_STK_BUSY, __ATOMIC_RELAXED);
@@ -152,6 +197,12 @@ SCT_SIGSAFE int sct_mod_append(struct sct_stk_hdr *h, unsigned op,
 	if (at + len > h->mod_size || at + len < at) {
 		/* leave mod_head past the end: later appends fail too, and
 		 * the reader stops at mod_size */
+		__atomic_fetch_add(&h->modules_lost, 1, __ATOMIC_RELAXED);
+		return -1;
+	}
+	if (room(h, &mod_lim, h->mod_off + at + len,
+		 h->mod_off + h->mod_size) < 0) {
+		/* never written: its len stays 0, where readers stop */
 		__atomic_fetch_add(&h->modules_lost, 1, __ATOMIC_RELAXED);
 		return -1;
 	}

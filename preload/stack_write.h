@@ -15,6 +15,13 @@
 SCT_SIGSAFE void sct_stk_init(struct sct_stk_hdr *h, uint64_t total,
 			      unsigned depth, unsigned nslots, uint64_t image,
 			      uint32_t pid, unsigned unwind);
+/* signal-safe: H's file is sparse: every page must be populated through
+ * POPULATE (< 0: no room) before its first write.  Its first SLOTS bytes
+ * of stack slots and LOG bytes of module log are already.  POPULATE NULL:
+ * every page can be written (the default). */
+SCT_SIGSAFE void sct_stk_sparse(const struct sct_stk_hdr *h,
+				long (*populate)(void *, uint64_t),
+				uint64_t slots, uint64_t log);
 /* signal-safe: the id of the stack IPS[0..N) (innermost first), 0 when the
  * table has no room. */
 SCT_SIGSAFE uint32_t sct_stk_intern(struct sct_stk_hdr *h,

@@ -59,21 +59,20 @@ SCT_SIGSAFE void sct_msg(const char *a, const char *b, const char *c)
 	sct_raw3(__NR_write, 2, buf, p - buf);
 }
 
-/* signal-safe: give the new file FD its TOTAL bytes with real blocks (so
- * a full /dev/shm fails here and never as SIGBUS later), map it shared and
- * close FD.  The mapping, or NULL with -errno in *ERR. */
-SCT_SIGSAFE void sct_populate(void *addr, uint64_t len)
+SCT_SIGSAFE long sct_populate(void *addr, uint64_t len)
 {
-	/* MADV_POPULATE_WRITE (Linux >= 5.14; EINVAL before: the pages then
-	 * fault in one by one).  Never SIGBUS: an error is returned. */
-	sct_raw3(__NR_madvise, addr, len, 23);
+	/* MADV_POPULATE_WRITE (Linux >= 5.14; EINVAL before).  Where the
+	 * file system has no room for a page it fails (EFAULT, ENOMEM), where
+	 * a write would raise SIGBUS. */
+	long r = sct_raw3(__NR_madvise, addr, len, 23);
+	return r == -EFAULT ? -ENOSPC : r;
 }
 
-SCT_SIGSAFE void *sct_shm_map(long fd, uint64_t total, long *err)
+SCT_SIGSAFE void *sct_shm_map(long fd, uint64_t total, long *err,
+			      int *sparse)
 {
-	long r = sct_raw4(__NR_fallocate, fd, 0, 0, total);
-	if (r == -EOPNOTSUPP)
-		r = sct_raw2(__NR_ftruncate, fd, total);
+	*sparse = 0;
+	long r = sct_raw2(__NR_ftruncate, fd, total);
 	void *map = 0;
 	if (r == 0) {
 		r = sct_raw6(__NR_mmap, 0, total, 0x3 /* PROT_READ|WRITE */,
@@ -82,6 +81,21 @@ SCT_SIGSAFE void *sct_shm_map(long fd, uint64_t total, long *err)
 			map = 0;
 		else
 			map = (void *)r, r = 0;
+	}
+	if (map) {
+		/* the first page: populated, or why not */
+		r = sct_populate(map, 4096);
+		if (r == 0) {
+			*sparse = 1;
+		} else if (r == -EINVAL) { /* a kernel before 5.14 */
+			r = sct_raw4(__NR_fallocate, fd, 0, 0, total);
+			if (r == -EOPNOTSUPP)
+				r = 0; /* no blocks to reserve ahead */
+		}
+		if (r) {
+			sct_raw2(__NR_munmap, map, total);
+			map = 0;
+		}
 	}
 	sct_raw1(__NR_close, fd);
 	*err = r;
