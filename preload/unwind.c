@@ -11,10 +11,12 @@
  * A rule (x86-64, what DWARF CFI says of nearly every frame):
  *   CFA = (rsp or rbp) + off;  return address at CFA - 8;
  *   caller's rbp at CFA + rbo (or rbp unchanged);  caller's rsp = CFA.
- * The last frame (_start: return address undefined) has rule LAST.  Any
- * other shape (signal frames, CFA expressions, a CFA off another register)
- * has rule OTHER: the walk hands that frame and the rest of the stack to
- * unw_backtrace, as sct_stk_uc_trace does for a trapped call.
+ * The last frame (_start: return address undefined) has rule LAST.  A
+ * signal trampoline's (__restore_rt) is OTHER with RULE_SIG: the walk
+ * reads the interrupted rip, rsp and rbp off the signal frame.  Any other
+ * shape (CFA expressions, a CFA off another register) has rule OTHER: the
+ * walk hands that frame and the rest of the stack to unw_backtrace, as
+ * sct_stk_uc_trace does for a trapped call.
  *
  * Learning a rule (once per code address and process) reads the object's
  * own unwind table (.eh_frame, preload/cfi.c: ~150 ns).  Code that no
@@ -29,7 +31,9 @@
  * an exec mapping there goes away (sct_unw_forget, from the module log's
  * unmap bookkeeping), and libunwind's own caches with them. */
 #include <dlfcn.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -46,8 +50,8 @@
 
 enum { R_STD = 1, R_LAST = 2, R_OTHER = 3 };
 
-/* kind (2 bits) | rbp base (bit 2) | rbo (int16, bits 16..31) |
- * off (int32, bits 32..63); 0: none */
+/* kind (2 bits) | rbp base (bit 2) | signal frame (bit 3, with OTHER) |
+ * rbo (int16, bits 16..31) | off (int32, bits 32..63); 0: none */
 static inline uint64_t rule_make(unsigned kind, int rbp_base, int64_t off,
 				 int64_t rbo)
 {
@@ -57,6 +61,7 @@ static inline uint64_t rule_make(unsigned kind, int rbp_base, int64_t off,
 }
 #define RULE_KIND(r) ((unsigned)(r) & 3u)
 #define RULE_RBP(r) (((r) >> 2) & 1u)
+#define RULE_SIG 8u
 #define RULE_RBO(r) ((int64_t)(int16_t)(uint16_t)((r) >> 16))
 #define RULE_OFF(r) ((int64_t)(int32_t)(uint32_t)((r) >> 32))
 
@@ -146,8 +151,11 @@ static SCT_SIGSAFE uint64_t learn(uint64_t key)
 			return rule_make(R_STD, c.rbp_base, c.off, c.rbo);
 		if (c.kind == SCT_CFI_LAST)
 			return rule_make(R_LAST, 0, 0, 0);
-		/* signal frames, expressions, other shapes: unw_backtrace
-		 * from there */
+		/* a signal trampoline (__restore_rt): the walk reads the
+		 * interrupted context off the signal frame */
+		if (c.kind == SCT_CFI_SIGNAL)
+			return rule_make(R_OTHER, 0, 0, 0) | RULE_SIG;
+		/* expressions, other shapes: unw_backtrace from there */
 		if (c.why != SCT_CFI_WHY_NOFDE && c.why != SCT_CFI_WHY_NOTABLE)
 			return rule_make(R_OTHER, 0, 0, 0);
 	}
@@ -213,6 +221,31 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 		if (__builtin_expect(RULE_KIND(r) != R_STD, 0)) {
 			if (RULE_KIND(r) == R_LAST)
 				break;
+			if (r & RULE_SIG) {
+				/* sp: the ucontext of the signal frame (the
+				 * handler returned into __restore_rt, its
+				 * return address popped); the interrupted
+				 * rip, rsp and rbp are in it, and the walk
+				 * goes on from there, up the same stack */
+				uint64_t g = sp + offsetof(ucontext_t,
+							   uc_mcontext.gregs);
+				if (g + 8 * (REG_RIP + 1) > hi)
+					break;
+				const uint64_t *gr = (const uint64_t *)g;
+				ip = gr[REG_RIP];
+				trail(tr, g + 8 * REG_RIP, ip);
+				uint64_t nsp = gr[REG_RSP];
+				trail(tr, g + 8 * REG_RSP, nsp);
+				bp = gr[REG_RBP];
+				trail(tr, g + 8 * REG_RBP, bp);
+				if (nsp - sp - 1 >= hi - sp - 1 || ip < 0x4000)
+					break; /* not above, on this stack */
+				sp = nsp;
+				exact = 1;
+				ips[n++] = ip;
+				r = rule_at(ip);
+				continue;
+			}
 			if (tr)
 				tr->n = SCT_TRAIL_NONE;
 			return n - 1 + fallback(ips + n - 1, max - (n - 1), ip,
