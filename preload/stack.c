@@ -435,7 +435,8 @@ unwind_here(uint64_t *ips, unsigned max)
 {
 	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
 		sct_self.in_unwind = 1;
-		int n = stk.bt((void **)ips, (int)max);
+		sct_bt_fn bt = sct_unw_bt();
+		int n = bt ? bt((void **)ips, (int)max) : 0;
 		sct_self.in_unwind = 0;
 		return n > 0 ? (unsigned)n : 0;
 	}
@@ -761,7 +762,8 @@ static void parse_stack_env(void)
 }
 
 /* libunwind.so.8, local to us: its symbols stay out of the program's
- * global scope.  Per-thread caching: no lock on a frame cache miss. */
+ * global scope.  Set up for use by the first stack that needs it
+ * (unwind.c: sct_unw_bt). */
 static int load_libunwind(void)
 {
 	void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
@@ -770,17 +772,13 @@ static int load_libunwind(void)
 			"needs no library); caller stacks are off", 0);
 		return -1;
 	}
-	typedef int (*policy_fn)(unw_addr_space_t, unw_caching_policy_t);
-	policy_fn policy = (policy_fn)dlsym(lib, XSTR(unw_set_caching_policy));
-	unw_addr_space_t *as = dlsym(lib, XSTR(unw_local_addr_space));
 	stk.bt = (sct_bt_fn)dlsym(lib, "unw_backtrace");
-	if (!policy || !as || !stk.bt) {
-		sct_msg("libunwind.so.8 lacks unw_backtrace; ",
-			"caller stacks are off", 0);
+	if (!stk.bt || sct_unw_init(lib, stk.bt) < 0) {
+		sct_msg("libunwind.so.8 lacks unw_backtrace or its cache ",
+			"control, or no memory; caller stacks are off", 0);
 		return -1;
 	}
-	policy(*as, UNW_CACHE_PER_THREAD);
-	stk.fast = sct_unw_init(lib, stk.bt) == 0;
+	stk.fast = 1;
 	return 0;
 }
 
