@@ -48,6 +48,37 @@ sct_raw:
 /* The restorer of the tracer's SIGSYS handler, and the gate through which
  * a trapped rt_sigreturn of the program is performed (the handler points
  * the interrupted context here, with the program's stack). */
+/* Its unwind info says what a signal frame is: 'S' (a signal frame), the
+ * CFA is the interrupted rsp and every register is in the ucontext at rsp
+ * (DWARF expressions on rsp + offsetof(ucontext_t, uc_mcontext.gregs[R])),
+ * so unwinders (preload/cfi.c, libunwind, gdb) cross it to the code the
+ * trap interrupted.  The nop before it is inside the FDE: an unwinder
+ * looks up a return address minus one. */
+#define UC_GREG(r) (40 + 8 * (r)) /* offsetof(ucontext_t, ...gregs[r]) */
+/* DW_CFA_expression REG: DW_OP_breg7 (rsp) OFF, OFF < 8192 */
+#define SAVED_AT(reg, off) \
+	.cfi_escape 0x10, reg, 0x03, 0x77, ((off) & 0x7f) | 0x80, (off) >> 7
+	.cfi_startproc
+	.cfi_signal_frame
+	/* DW_CFA_def_cfa_expression: DW_OP_breg7 (rsp) gregs[RSP]; DW_OP_deref */
+	.cfi_escape 0x0f, 0x04, 0x77, (UC_GREG(15) & 0x7f) | 0x80, UC_GREG(15) >> 7, 0x06
+	SAVED_AT(0, UC_GREG(13))  /* rax */
+	SAVED_AT(1, UC_GREG(12))  /* rdx */
+	SAVED_AT(2, UC_GREG(14))  /* rcx */
+	SAVED_AT(3, UC_GREG(11))  /* rbx */
+	SAVED_AT(4, UC_GREG(9))   /* rsi */
+	SAVED_AT(5, UC_GREG(8))   /* rdi */
+	SAVED_AT(6, UC_GREG(10))  /* rbp */
+	SAVED_AT(8, UC_GREG(0))   /* r8 */
+	SAVED_AT(9, UC_GREG(1))   /* r9 */
+	SAVED_AT(10, UC_GREG(2))  /* r10 */
+	SAVED_AT(11, UC_GREG(3))  /* r11 */
+	SAVED_AT(12, UC_GREG(4))  /* r12 */
+	SAVED_AT(13, UC_GREG(5))  /* r13 */
+	SAVED_AT(14, UC_GREG(6))  /* r14 */
+	SAVED_AT(15, UC_GREG(7))  /* r15 */
+	SAVED_AT(16, UC_GREG(16)) /* rip, the return address column */
+	nop
 	.globl sct_gate_sigreturn
 	.hidden sct_gate_sigreturn
 	.type sct_gate_sigreturn, @function
@@ -57,6 +88,7 @@ sct_gate_sigreturn:
 	.byte 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00 /* mov $15, %rax */
 	syscall
 	ud2
+	.cfi_endproc
 	.size sct_gate_sigreturn, . - sct_gate_sigreturn
 
 /* long sct_gate_clone(const long *gregs): a trapped clone/clone3 whose

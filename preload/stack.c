@@ -22,6 +22,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <ucontext.h>
@@ -410,6 +411,18 @@ static SCT_SIGSAFE uintptr_t stack_hi(uintptr_t sp, int lookup)
 	return lookup == 2 || hi == tstk.hi ? hi : 0;
 }
 
+/* signal-safe: the end of the thread's signal stack if SP is on it, else
+ * 0.  A handler runs there while the call is made: it is mapped. */
+static SCT_SIGSAFE uintptr_t alt_hi(uintptr_t sp)
+{
+	stack_t ss;
+	if (sct_raw2(__NR_sigaltstack, 0, &ss) != 0 ||
+	    (ss.ss_flags & SS_DISABLE))
+		return 0;
+	uintptr_t lo = (uintptr_t)ss.ss_sp, hi = lo + ss.ss_size;
+	return sp >= lo && sp < hi ? hi : 0;
+}
+
 /* signal-safe: return addresses along the frame-pointer chain from FP,
  * every read inside [lo, hi), strictly upwards, aligned. */
 static SCT_SIGSAFE unsigned fp_walk(uint64_t *ips, unsigned max, uintptr_t fp,
@@ -458,10 +471,14 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
 		return 1 + (hi ? fp_walk(ips + 1, max - 1, bp, sp, hi) : 0);
 	}
 	uintptr_t hi = stk.fast ? stack_hi(sp, 1) : 0;
-	sct_self.in_unwind = 1;
 	if (tr)
 		tr->n = SCT_TRAIL_NONE;
-	unsigned n = hi ? sct_unw_walk(ips, max, ip, sp, bp, exact, hi, tr)
+	if (!hi && stk.fast && (hi = alt_hi(sp)))
+		tr = 0; /* a walk on a signal stack is not kept: that stack
+			   may be gone by the next call from there */
+	sct_self.in_unwind = 1;
+	unsigned n = hi ? sct_unw_walk(ips, max, ip, sp, bp, exact, hi,
+				       tstk.lo, tstk.hi, tr)
 			: sct_unw_from(ips, max, ip, sp, bp, exact);
 	sct_self.in_unwind = 0;
 	return n;

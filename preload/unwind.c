@@ -234,7 +234,8 @@ static inline void trail(struct sct_unw_trail *tr, uint64_t a, uint64_t v)
 
 SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 				  uint64_t sp, uint64_t bp, int exact,
-				  uint64_t hi, struct sct_unw_trail *tr)
+				  uint64_t hi, uint64_t olo, uint64_t ohi,
+				  struct sct_unw_trail *tr)
 {
 	if (tr)
 		tr->n = 0;
@@ -264,8 +265,16 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 				trail(tr, g + 8 * REG_RSP, nsp);
 				bp = gr[REG_RBP];
 				trail(tr, g + 8 * REG_RBP, bp);
-				if (nsp - sp - 1 >= hi - sp - 1 || ip < 0x4000)
-					break; /* not above, on this stack */
+				if (ip < 0x4000)
+					break;
+				if (nsp - sp - 1 >= hi - sp - 1) {
+					/* not above on this stack: a signal
+					 * stack's handler interrupted the
+					 * thread's own stack? */
+					if (hi == ohi || nsp < olo || nsp >= ohi)
+						break;
+					hi = ohi;
+				}
 				sp = nsp;
 				exact = 1;
 				ips[n++] = ip;

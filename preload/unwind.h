@@ -44,11 +44,15 @@ extern unsigned sct_unw_gen;
  * is at IP with stack pointer SP and frame pointer BP, innermost first,
  * at most MAX; IPS[0] = IP.  EXACT: IP is an interrupted instruction
  * (frame 0 of a trapped call), not a return address.  Stack reads stay
- * inside [SP, HI), the rest of SP's stack mapping.  TR (may be NULL):
- * where to note the words read. */
+ * inside [SP, HI), the rest of SP's stack mapping, and, past a signal
+ * frame whose interrupted stack pointer is not above on that stack,
+ * inside [OLO, OHI): the thread's own stack (a handler on a sigaltstack
+ * interrupted the code on it).  TR (may be NULL): where to note the
+ * words read. */
 SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 				  uint64_t sp, uint64_t bp, int exact,
-				  uint64_t hi, struct sct_unw_trail *tr);
+				  uint64_t hi, uint64_t olo, uint64_t ohi,
+				  struct sct_unw_trail *tr);
 
 /* signal-safe: the same through unw_backtrace alone (no bounds needed:
  * libunwind trusts the unwind tables) */

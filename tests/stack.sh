@@ -135,5 +135,33 @@ ok $? "export chrome: valid JSON, complete events with name/ph/ts/dur/pid/tid, p
 grep -q 'level2' "$T/report" && grep -q 'lib_level2' "$T/report" && grep -q 'raw_level2' "$T/report"
 ok $? "report: a site per calling stack (level2, raw_level2, lib_level2)"
 
+# a handler on a sigaltstack that makes raw (trapped) calls, raised by a
+# raise() whose own tgkill trapped: the stack goes from the signal stack
+# across the program's signal frame, the tracer's SIGSYS frames and its
+# signal frame (dropped) to the code that called raise()
+if [ -x "$P/sigsys" ]; then
+	d=$T/alt
+	SCTRACE_TRAP=sud timeout -k 5 20 "$S" -k -D "$d" -o "$d.txt" -- "$P/sigsys" altstack > "$d.out" 2>&1
+	ok $? "sigsys altstack runs under sctrace -k"
+	if grep -q "trap layer sud" "$d.txt"; then
+		"$S" dump --json -k -e trace=getpid "$d" > "$T/alt.json" 2>&1
+		python3 - "$T/alt.json" > "$T/alt.out" 2>&1 <<'PY'
+import json, sys
+n = good = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    syms = [f.get("sym") for f in r.get("stack", [])]
+    if r.get("name") == "getpid" and syms[:1] == ["on_usr1_alt"]:
+        n += 1
+        good += "mode_altstack" in syms and "main" in syms
+print(n, good, syms)
+sys.exit(0 if n and good == n else 1)
+PY
+		ok $? "handler on a sigaltstack: its calls' stacks reach mode_altstack and main ($(head -c 60 "$T/alt.out"))"
+	else
+		skip "trap layer sud not active here"
+	fi
+fi
+
 echo "1..$n"
 exit $((failed > 0))

@@ -34,7 +34,7 @@ uint32_t sth_trapped(const void *uc);
 void sth_note_map(unsigned nr, const long *args, long ret);
 uint64_t sth_fork_child(void);
 
-#define NCHECKS 33 /* per unwinder */
+#define NCHECKS 34 /* per unwinder */
 #define BARRIER() __asm__ volatile("" ::: "memory")
 
 static char dir[64];
@@ -501,6 +501,16 @@ void on_sigusr1(int sig)
 	EQ_TAKE(&sig_eq);
 }
 
+/* the same on a signal stack (sigaltstack, SA_ONSTACK): the walk goes
+ * from that stack across the signal frame to the thread's own */
+static struct eq alt_eq;
+
+void on_sigusr1_alt(int sig)
+{
+	(void)sig;
+	EQ_TAKE(&alt_eq);
+}
+
 NOIPA void sigchain_level2(void)
 {
 	raise(SIGUSR1);
@@ -777,6 +787,31 @@ int checks(const char *mode, int base)
 	OK(frames_through(h, sig_eq.id, "on_sigusr1",
 			  (const char *const[]){ NULL }),
 	   "signal handler: frame 0 in the handler", mode);
+	stack_t ss = { .ss_size = 64 << 10 }, old_ss;
+	ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(&alt_eq, 0, sizeof alt_eq);
+	sa.sa_handler = on_sigusr1_alt;
+	sa.sa_flags = SA_ONSTACK;
+	if (ss.ss_sp != MAP_FAILED && sigaltstack(&ss, &old_ss) == 0) {
+		if (sigaction(SIGUSR1, &sa, &old_sa) == 0) {
+			sigchain_level1();
+			sigaction(SIGUSR1, &old_sa, NULL);
+		}
+		sigaltstack(&old_ss, NULL);
+	}
+	if (fp)
+		skip(1, "fp mode: libc's frames between the handler and the "
+			"interrupted code keep no frame pointer");
+	else
+		OK(frames_through(h, alt_eq.id, "on_sigusr1_alt",
+				  (const char *const[]){ "sigchain_level2",
+							 "sigchain_level1",
+							 "checks", "main",
+							 NULL }),
+		   "handler on a sigaltstack: on across the signal frame to "
+		   "the thread's stack: sigchain_level2, sigchain_level1, "
+		   "checks, main", mode);
 	if (fp) {
 		skip(2, "fp mode: libc's frames between the handler and the "
 			"interrupted code keep no frame pointer");
