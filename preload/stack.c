@@ -490,7 +490,7 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
  * same stack: checking ~30 words costs a fraction of the walk and the
  * interning.  Only for the libunwind walk (fast), and never in a
  * capture nested in another (a signal handler's, while in_unwind). */
-#define MEMO_N 4u
+#define MEMO_N 16u
 static __thread struct memo {
 	uint64_t ip, sp, bp;  /* the walk's start; ip 0: empty */
 	unsigned file;        /* stk.file when interned: ids are per file */
@@ -502,7 +502,7 @@ static __thread struct memo {
 
 static inline struct memo *memo_at(uint64_t ip, uint64_t sp)
 {
-	return &memo[((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >> 62];
+	return &memo[((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >> 60];
 }
 
 /* signal-safe: the id of the stack from (IP, SP, BP, EXACT), from the
@@ -517,7 +517,8 @@ static SCT_SIGSAFE uint32_t stack_id(struct sct_stk_hdr *h, uint64_t ip,
 	}
 	struct memo *m = memo_at(ip, sp);
 	unsigned gen = __atomic_load_n(&sct_unw_gen, __ATOMIC_ACQUIRE);
-	if (m->ip == ip && m->sp == sp && m->bp == bp && m->file == stk.file &&
+	if (m->ip == ip && m->sp == sp && (m->bp == bp || !m->tr.bp_used) &&
+	    m->file == stk.file &&
 	    m->gen == gen && m->exact == exact) {
 		unsigned i = 0, k = m->tr.n;
 		while (i < k &&

@@ -240,11 +240,15 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 				  struct sct_unw_trail *tr)
 {
 	if (tr)
-		tr->n = 0;
+		tr->n = 0, tr->bp_used = 0;
 	if (max == 0)
 		return 0;
 	ips[0] = ip;
 	unsigned n = 1;
+	/* where bp was read from (0: still the starting bp, 1: noted in the
+	 * trail already): a saved rbp is noted only when a CFA is taken
+	 * from it, for code without frame pointers keeps any data in rbp */
+	uint64_t bp_at = 0;
 	uint64_t r = rule_at(exact ? ip : ip - 1);
 	while (n < max) {
 		if (__builtin_expect(RULE_KIND(r) != R_STD, 0)) {
@@ -266,7 +270,7 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 				uint64_t nsp = gr[REG_RSP];
 				trail(tr, g + 8 * REG_RSP, nsp);
 				bp = gr[REG_RBP];
-				trail(tr, g + 8 * REG_RBP, bp);
+				bp_at = g + 8 * REG_RBP;
 				if (ip < 0x4000)
 					break;
 				if (nsp - sp - 1 >= hi - sp - 1) {
@@ -288,6 +292,15 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 			return n - 1 + fallback(ips + n - 1, max - (n - 1), ip,
 						sp, bp, exact);
 		}
+		if (RULE_RBP(r) && bp_at != 1) {
+			if (!bp_at) {
+				if (tr)
+					tr->bp_used = 1;
+			} else {
+				trail(tr, bp_at, bp);
+			}
+			bp_at = 1;
+		}
 		uint64_t cfa = (RULE_RBP(r) ? bp : sp) + (uint64_t)RULE_OFF(r);
 		/* sp + 8 <= cfa <= hi, in one unsigned comparison */
 		if (cfa - sp - 8 > hi - sp - 8)
@@ -300,7 +313,7 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 			if (a - sp > hi - sp - 8) /* sp <= a <= hi - 8 */
 				break;
 			bp = *(const uint64_t *)a;
-			trail(tr, a, bp);
+			bp_at = a;
 		}
 		sp = cfa;
 		exact = 0;

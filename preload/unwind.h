@@ -29,11 +29,14 @@ SCT_SIGSAFE sct_bt_fn sct_unw_bt(void);
  * the same rules and the same words read give the same stack, so a
  * caller may keep a walk's result and check only these words next time
  * (stack.c's memo).  N = SCT_TRAIL_NONE: the walk cannot be replayed
- * (it went to unw_backtrace, or read more than SCT_TRAIL_MAX words). */
+ * (it went to unw_backtrace, or read more than SCT_TRAIL_MAX words).
+ * BP_USED: the starting bp mattered (a CFA was taken from it before rbp
+ * was read off the stack); else any starting bp gives the same stack. */
 #define SCT_TRAIL_MAX 32u
 #define SCT_TRAIL_NONE (~0u)
 struct sct_unw_trail {
 	unsigned n;
+	int bp_used;
 	uint64_t at[SCT_TRAIL_MAX], val[SCT_TRAIL_MAX];
 };
 
