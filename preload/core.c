@@ -991,6 +991,7 @@ static void thread_exit(void *unused)
 		return;
 	sct_event(SCT_REC_THREAD_EXIT, 0, 0);
 	__atomic_store_n(&t->w.hdr->state, SCT_STATE_EXITED, __ATOMIC_RELEASE);
+	sct_stack_thread_exit();
 }
 
 SCT_SIGSAFE void sct_after_fork_child(void)

@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 
 #define UNW_LOCAL_ONLY
@@ -484,25 +485,64 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
 	return n;
 }
 
-/* The memo: the last stacks this thread interned, by where their walk
+/* The memo: the stacks this thread interned lately, by where their walk
  * started, each with the words its walk read (unwind.h).  A call made
  * again from the same place with the same words on the stack has the
- * same stack: checking ~30 words costs a fraction of the walk and the
- * interning.  Only for the libunwind walk (fast), and never in a
- * capture nested in another (a signal handler's, while in_unwind). */
-#define MEMO_N 16u
-static __thread struct memo {
+ * same stack: checking ~20 words costs a fraction of the walk (whose rule
+ * lookups miss the cache in a busy program) and of the interning.  2-way
+ * sets: a call site reached through two callers keeps both.  Mapped for
+ * a thread by its first capture (raw mmap, ~53 KiB of address space, a
+ * page touched per set used), unmapped when the thread exits.  Only for
+ * the libunwind walk (fast), and never in a capture nested in another (a
+ * signal handler's, while in_unwind). */
+#define MEMO_SETS 64u
+struct memo {
 	uint64_t ip, sp, bp;  /* the walk's start; ip 0: empty */
-	unsigned file;        /* stk.file when interned: ids are per file */
-	unsigned gen;         /* sct_unw_gen when walked */
+	uint32_t file;        /* stk.file when interned: ids are per file */
+	uint32_t gen;         /* sct_unw_gen when walked */
 	uint32_t id;
-	int exact;
-	struct sct_unw_trail tr;
-} memo[MEMO_N];
+	uint8_t exact, bp_used, n;
+	uint32_t off[SCT_TRAIL_MAX]; /* words read: at sp + off[i] */
+	uint64_t val[SCT_TRAIL_MAX]; /* ... holding val[i] */
+};
+#define MEMO_BYTES (((2 * MEMO_SETS * sizeof(struct memo)) + PAGE - 1) & ~(PAGE - 1))
+static __thread struct memo *tmemo; /* 2 x MEMO_SETS; (void *)1: none */
+static __thread unsigned tmemo_victim;
 
-static inline struct memo *memo_at(uint64_t ip, uint64_t sp)
+/* signal-safe: this thread's memo, mapped now if need be; NULL if not */
+static SCT_SIGSAFE struct memo *memo_of_thread(void)
 {
-	return &memo[((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >> 60];
+	struct memo *m = tmemo;
+	if (__builtin_expect((uintptr_t)m > 1, 1))
+		return m;
+	if (m)
+		return 0;
+	long a = sct_raw6(__NR_mmap, 0, MEMO_BYTES, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	tmemo = (unsigned long)a >= -4096ul ? (struct memo *)1
+					     : (struct memo *)a;
+	return (uintptr_t)tmemo > 1 ? tmemo : 0;
+}
+
+SCT_SIGSAFE void sct_stack_thread_exit(void)
+{
+	struct memo *m = tmemo;
+	tmemo = (struct memo *)1; /* a later capture in this thread: none */
+	if ((uintptr_t)m > 1)
+		sct_raw2(__NR_munmap, m, MEMO_BYTES);
+}
+
+static inline int memo_same(const struct memo *m, uint64_t ip, uint64_t sp,
+			    uint64_t bp, int exact, uint32_t gen)
+{
+	if (m->ip != ip || m->sp != sp || (m->bp_used && m->bp != bp) ||
+	    m->file != stk.file || m->gen != gen || m->exact != exact)
+		return 0;
+	unsigned i = 0, k = m->n;
+	while (i < k &&
+	       *(const volatile uint64_t *)(sp + m->off[i]) == m->val[i])
+		i++;
+	return i == k;
 }
 
 /* signal-safe: the id of the stack from (IP, SP, BP, EXACT), from the
@@ -511,35 +551,44 @@ static SCT_SIGSAFE uint32_t stack_id(struct sct_stk_hdr *h, uint64_t ip,
 				     uint64_t sp, uint64_t bp, int exact)
 {
 	uint64_t ips[SCT_STK_MAX_DEPTH];
-	if (!stk.fast || sct_self.in_unwind) {
+	struct memo *set;
+	if (!stk.fast || sct_self.in_unwind || !(set = memo_of_thread())) {
 		unsigned n = walk(ips, stk.depth, ip, sp, bp, exact, 0);
 		return sct_stk_intern(h, ips, drop_self(ips, n));
 	}
-	struct memo *m = memo_at(ip, sp);
-	unsigned gen = __atomic_load_n(&sct_unw_gen, __ATOMIC_ACQUIRE);
-	if (m->ip == ip && m->sp == sp && (m->bp == bp || !m->tr.bp_used) &&
-	    m->file == stk.file &&
-	    m->gen == gen && m->exact == exact) {
-		unsigned i = 0, k = m->tr.n;
-		while (i < k &&
-		       *(const volatile uint64_t *)m->tr.at[i] == m->tr.val[i])
-			i++;
-		if (i == k)
-			return m->id;
-	}
-	m->ip = 0;
-	unsigned n = walk(ips, stk.depth, ip, sp, bp, exact, &m->tr);
+	set += 2 * (((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >> 58);
+	uint32_t gen = __atomic_load_n(&sct_unw_gen, __ATOMIC_ACQUIRE);
+	if (memo_same(&set[0], ip, sp, bp, exact, gen))
+		return set[0].id;
+	if (memo_same(&set[1], ip, sp, bp, exact, gen))
+		return set[1].id;
+	struct sct_unw_trail tr;
+	unsigned n = walk(ips, stk.depth, ip, sp, bp, exact, &tr);
 	uint32_t id = sct_stk_intern(h, ips, drop_self(ips, n));
-	if (m->tr.n != SCT_TRAIL_NONE && id) {
-		m->sp = sp;
-		m->bp = bp;
-		m->file = stk.file;
-		m->gen = gen;
-		m->id = id;
-		m->exact = exact;
-		__atomic_signal_fence(__ATOMIC_RELEASE);
-		m->ip = ip;
+	if (tr.n == SCT_TRAIL_NONE || !id)
+		return id;
+	for (unsigned i = 0; i < tr.n; i++)
+		if (tr.at[i] - sp > UINT32_MAX)
+			return id;
+	/* an empty way, else each in turn */
+	struct memo *m = !set[0].ip ? &set[0] : !set[1].ip ? &set[1]
+			 : &set[tmemo_victim++ & 1];
+	m->ip = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < tr.n; i++) {
+		m->off[i] = (uint32_t)(tr.at[i] - sp);
+		m->val[i] = tr.val[i];
 	}
+	m->n = (uint8_t)tr.n;
+	m->bp_used = (uint8_t)tr.bp_used;
+	m->sp = sp;
+	m->bp = bp;
+	m->file = stk.file;
+	m->gen = gen;
+	m->id = id;
+	m->exact = (uint8_t)exact;
+	__atomic_signal_fence(__ATOMIC_RELEASE);
+	m->ip = ip;
 	return id;
 }
 

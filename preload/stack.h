@@ -87,6 +87,9 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *uc);
  * is not seen (JIT code is anonymous anyway). */
 SCT_SIGSAFE void sct_stack_note_map(unsigned nr, const long *args, long ret);
 
+/* a thread's end (its TSD destructor): what stacks kept for it goes */
+SCT_SIGSAFE void sct_stack_thread_exit(void);
+
 /* signal-safe: in a fork child, after the caller set the new sct_pid and
  * sct_image: a side file of its own whose module log starts with a copy
  * of the parent's committed entries (their times kept); the parent's file
