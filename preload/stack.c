@@ -390,6 +390,18 @@ static void log_snapshot(struct sct_stk_hdr *h)
  * thread's stack grows) before it stops looking. */
 #define LOOKUPS_MAX 64u
 
+/* signal-safe: the end of the thread's signal stack if SP is on it, else
+ * 0.  A handler runs there while the call is made: it is mapped. */
+static SCT_SIGSAFE uintptr_t alt_hi(uintptr_t sp)
+{
+	stack_t ss;
+	if (sct_raw2(__NR_sigaltstack, 0, &ss) != 0 ||
+	    (ss.ss_flags & SS_DISABLE))
+		return 0;
+	uintptr_t lo = (uintptr_t)ss.ss_sp, hi = lo + ss.ss_size;
+	return sp >= lo && sp < hi ? hi : 0;
+}
+
 /* signal-safe: the end of the stack mapping that holds SP, 0 if not
  * found.  The thread's own stack is known (its growth found here); for
  * another one (a signal stack, a coroutine's), LOOKUP 2 reads
@@ -399,6 +411,16 @@ static SCT_SIGSAFE uintptr_t stack_hi(uintptr_t sp, int lookup)
 {
 	if (sp >= tstk.lo && sp < tstk.hi)
 		return tstk.hi;
+	/* not known yet: the thread's first traced call ran on its signal
+	 * stack (sct_stack_warm_thread) */
+	if (!tstk.hi && lookup == 1 && tstk.lookups < LOOKUPS_MAX &&
+	    !alt_hi(sp)) {
+		tstk.lookups++;
+		if (mapping_of(sp, &tstk.lo, &tstk.hi) == 0)
+			return tstk.hi;
+		tstk.lo = tstk.hi = 0;
+		return 0;
+	}
 	/* growth is below the known low end, and not by gigabytes */
 	if (lookup == 1 && (tstk.lookups >= LOOKUPS_MAX || sp >= tstk.lo ||
 			    tstk.lo - sp > (1ul << 30)))
@@ -410,18 +432,6 @@ static SCT_SIGSAFE uintptr_t stack_hi(uintptr_t sp, int lookup)
 	if (hi == tstk.hi) /* the main thread's stack grew */
 		tstk.lo = lo;
 	return lookup == 2 || hi == tstk.hi ? hi : 0;
-}
-
-/* signal-safe: the end of the thread's signal stack if SP is on it, else
- * 0.  A handler runs there while the call is made: it is mapped. */
-static SCT_SIGSAFE uintptr_t alt_hi(uintptr_t sp)
-{
-	stack_t ss;
-	if (sct_raw2(__NR_sigaltstack, 0, &ss) != 0 ||
-	    (ss.ss_flags & SS_DISABLE))
-		return 0;
-	uintptr_t lo = (uintptr_t)ss.ss_sp, hi = lo + ss.ss_size;
-	return sp >= lo && sp < hi ? hi : 0;
 }
 
 /* signal-safe: return addresses along the frame-pointer chain from FP,
@@ -474,7 +484,9 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
 	uintptr_t hi = stk.fast ? stack_hi(sp, 1) : 0;
 	if (tr)
 		tr->n = SCT_TRAIL_NONE;
-	if (!hi && stk.fast && (hi = alt_hi(sp)))
+	/* on the signal stack, with the thread's own known (to go on to
+	 * past the signal frame) */
+	if (!hi && stk.fast && tstk.hi && (hi = alt_hi(sp)))
 		tr = 0; /* a walk on a signal stack is not kept: that stack
 			   may be gone by the next call from there */
 	sct_self.in_unwind = 1;
@@ -601,6 +613,13 @@ SCT_SIGSAFE void sct_stack_warm_thread(void)
 	sct_self.sel = SCT_SEL_ALLOW;
 	tstk.warm = 1;
 	const uint64_t *fp = __builtin_frame_address(0);
+	/* a handler on the signal stack: the thread's own stack is found
+	 * by its first capture off it (stack_hi) */
+	if (alt_hi((uintptr_t)fp)) {
+		sct_self.sel = sel;
+		errno = e;
+		return;
+	}
 	mapping_of((uintptr_t)fp, &tstk.lo, &tstk.hi);
 	uint64_t ips[SCT_STK_MAX_DEPTH];
 	/* the rules of the thread's outer frames.  libunwind's own

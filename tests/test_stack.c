@@ -34,7 +34,7 @@ uint32_t sth_trapped(const void *uc);
 void sth_note_map(unsigned nr, const long *args, long ret);
 uint64_t sth_fork_child(void);
 
-#define NCHECKS 34 /* per unwinder */
+#define NCHECKS 35 /* per unwinder */
 #define BARRIER() __asm__ volatile("" ::: "memory")
 
 static char dir[64];
@@ -562,6 +562,39 @@ void *thread_main(void *p)
 	return NULL;
 }
 
+/* a thread whose first capture is made by a handler on its signal stack:
+ * that stack is not taken for the thread's own, which is found by the
+ * first capture off it */
+struct alt_thr {
+	uint32_t hid, ids[2];
+};
+static __thread struct alt_thr *alt_cur;
+
+void on_sigusr2_alt(int sig)
+{
+	(void)sig;
+	sth_write(1, "", 0, &alt_cur->hid);
+	BARRIER(); /* not a tail call: frame 0 in the handler */
+}
+
+void *alt_thread_main(void *p)
+{
+	struct alt_thr *t = p;
+	alt_cur = t;
+	stack_t ss = { .ss_size = 64 << 10 };
+	ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0)
+		return NULL;
+	raise(SIGUSR2);
+	for (int i = 0; i < nrep; i++) /* one call site */
+		level1(&t->ids[i]);
+	BARRIER();
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+	return NULL;
+}
+
 /* the library's exec mapping, as the loader's mmap reported it */
 static int lib_mapping(const char *path, long a[6], uint64_t *lo_all,
 		       uint64_t *hi_all)
@@ -872,6 +905,31 @@ int checks(const char *mode, int base)
 			      NULL }),
 	   "one site through two callers: memo_a's and memo_b's frames",
 	   mode);
+
+	{
+		struct sigaction sa2, old2;
+		memset(&sa2, 0, sizeof sa2);
+		sa2.sa_handler = on_sigusr2_alt;
+		sa2.sa_flags = SA_ONSTACK;
+		struct alt_thr at;
+		memset(&at, 0, sizeof at);
+		pthread_t th;
+		int good = sigaction(SIGUSR2, &sa2, &old2) == 0 &&
+			   pthread_create(&th, NULL, alt_thread_main, &at) == 0 &&
+			   pthread_join(th, NULL) == 0;
+		sigaction(SIGUSR2, &old2, NULL);
+		if (!good || at.ids[1] != at.ids[0])
+			diag("alt thread: good %d, ids %u %u %u", good, at.hid,
+			     at.ids[0], at.ids[1]);
+		OK(good && frames_through(h, at.hid, "on_sigusr2_alt",
+					  (const char *const[]){ NULL }) &&
+			   frames_are(h, at.ids[0], (const char *const[]){
+					      "level2", "level1",
+					      "alt_thread_main", NULL }) &&
+			   at.ids[1] == at.ids[0],
+		   "a thread's first capture on its signal stack: later "
+		   "ones off it have level2, level1, alt_thread_main", mode);
+	}
 
 	OK(tgood[0], "threads: level2, level1, thread_main", mode);
 	OK(tgood[1], "threads: the same stack again: the same id", mode);
