@@ -28,8 +28,6 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 
 #include "core.h"
 #include "stack.h"
@@ -45,19 +43,12 @@
  * path, wrapper): asked for on top of the depth and dropped; learnt */
 #define SELF_MAX 16u
 #define PAGE 4096ul
-#define K_PROT_EXEC 4l
-#define K_MAP_FIXED 0x10l
-#define K_MAP_ANONYMOUS 0x20l
-
-#define XSTR(x) STR(x)
-#define STR(x) #x
 
 static struct {
 	struct sct_stk_hdr *hdr; /* the side file, NULL while stacks are off */
 	uint64_t total;          /* its mapped size */
 	unsigned depth;          /* frames per stack */
 	unsigned mode;           /* enum sct_unwind_mode */
-	sct_bt_fn bt;            /* unw_backtrace */
 	int fast;                /* libunwind mode walks cached rules
 				    (preload/unwind.c) */
 	uintptr_t self_lo, self_hi; /* text of libsctrace.so */
@@ -736,10 +727,10 @@ SCT_SIGSAFE void sct_stack_note_map(unsigned nr, const long *a, long ret)
 	switch (nr) {
 	case __NR_mmap: {
 		uint64_t len = ((uint64_t)a[1] + PAGE - 1) & ~(PAGE - 1);
-		if ((a[2] & K_PROT_EXEC) && !(a[3] & K_MAP_ANONYMOUS) &&
+		if ((a[2] & PROT_EXEC) && !(a[3] & MAP_ANONYMOUS) &&
 		    (int)a[4] >= 0)
 			log_map(h, at, len, (int)a[4], (uint64_t)a[5]);
-		else if (a[3] & K_MAP_FIXED) /* replaced what was there */
+		else if (a[3] & MAP_FIXED) /* replaced what was there */
 			log_unmap(h, at, at + len);
 		break;
 	}
@@ -858,8 +849,8 @@ static int load_libunwind(void)
 			"needs no library); caller stacks are off", 0);
 		return -1;
 	}
-	stk.bt = (sct_bt_fn)dlsym(lib, "unw_backtrace");
-	if (!stk.bt || sct_unw_init(lib, stk.bt) < 0) {
+	sct_bt_fn bt = (sct_bt_fn)dlsym(lib, "unw_backtrace");
+	if (!bt || sct_unw_init(lib, bt) < 0) {
 		sct_msg("libunwind.so.8 lacks unw_backtrace or its cache ",
 			"control, or no memory; caller stacks are off", 0);
 		return -1;
