@@ -2,6 +2,7 @@
  * and syscall() itself (decoded by its number). */
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 
 #include "core.h"
 #include "fn.h"
@@ -65,19 +66,59 @@ SCT_WRAPPER int __libc_start_main(main_fn main, int argc, char **argv,
 	return real(traced_main, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
-/* sigprocmask(how, set, old) is rt_sigprocmask(how, set, old, 8): the
- * record carries the kernel's four arguments */
-SCT_WRAPPER long sigprocmask(long how, long set, long old)
+/* The lowest descriptor the tracer's own pipes get: far above the
+ * program's (the soft RLIMIT_NOFILE, at most 1024, less 16), so that
+ * its descriptors stay as they would be untraced. */
+static SCT_SIGSAFE long own_fd_floor(void)
 {
-	long a[6] = { how, set, old, 8 };
+	struct { unsigned long cur, max; } lim;
+	long n = sct_raw2(__NR_getrlimit, RLIMIT_NOFILE, &lim) == 0 &&
+				 lim.cur < 1024
+			 ? (long)lim.cur
+			 : 1024;
+	return n - 16 > 3 ? n - 16 : 3;
+}
+
+/* libunwind keeps a pipe of its own (it checks that an address can be
+ * read by writing a byte from it there), made by pipe2 when it starts
+ * and again whenever it finds that pipe closed.  Made among the
+ * program's descriptors it would take the program's next two (its first
+ * open() would get 5, not 3), and a program that later put a file at one
+ * of those numbers would get libunwind's bytes in it.  The tracer's own
+ * pipe2 calls (inside libunwind: in_unwind) get descriptors high above. */
+SCT_WRAPPER long pipe2(long fds, long flags)
+{
+	long a[6] = { fds, flags };
 	struct sct_call c;
-	sct_real_fn real = sct_real(SCT_FN_sigprocmask);
+	if (sct_self.in_unwind && sct_self.guard) {
+		int p[2];
+		long r = sct_raw2(__NR_pipe2, p, flags);
+		if (r < 0) {
+			errno = (int)-r;
+			return -1;
+		}
+		long floor = own_fd_floor();
+		for (int i = 0; i < 2; i++) {
+			long h = sct_raw3(__NR_fcntl, p[i],
+					  flags & O_CLOEXEC ? F_DUPFD_CLOEXEC
+							    : F_DUPFD,
+					  floor);
+			if (h >= 0) {
+				sct_raw1(__NR_close, p[i]);
+				p[i] = (int)h;
+			}
+		}
+		((int *)fds)[0] = p[0];
+		((int *)fds)[1] = p[1];
+		return 0;
+	}
+	sct_real_fn real = sct_real(SCT_FN_pipe2);
 	if (!real)
-		return sct_fallback(__NR_rt_sigprocmask, a);
+		return sct_fallback(__NR_pipe2, a);
 	c.frame = __builtin_frame_address(0);
-	if (!sct_begin(&c, SCT_FN_sigprocmask, __NR_rt_sigprocmask, a, 4))
-		return sct_passed(real(how, set, old, 0, 0, 0));
-	long r = (int)real(how, set, old, 0, 0, 0);
+	if (!sct_begin(&c, SCT_FN_pipe2, __NR_pipe2, a, 2))
+		return sct_passed(real(fds, flags, 0, 0, 0, 0));
+	long r = (int)real(fds, flags, 0, 0, 0, 0);
 	return sct_end(&c, r, r == -1);
 }
 

@@ -450,8 +450,7 @@ unwind_here(uint64_t *ips, unsigned max)
 {
 	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
 		sct_self.in_unwind = 1;
-		sct_bt_fn bt = sct_unw_bt();
-		int n = bt ? bt((void **)ips, (int)max) : 0;
+		int n = sct_unw_bt()((void **)ips, (int)max);
 		sct_self.in_unwind = 0;
 		return n > 0 ? (unsigned)n : 0;
 	}
@@ -839,8 +838,7 @@ static void parse_stack_env(void)
 }
 
 /* libunwind.so.8, local to us: its symbols stay out of the program's
- * global scope.  Set up for use by the first stack that needs it
- * (unwind.c: sct_unw_bt). */
+ * global scope. */
 static int load_libunwind(void)
 {
 	void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);

@@ -123,26 +123,10 @@ static struct {
 	int (*policy)(unw_addr_space_t, unw_caching_policy_t);
 	unw_addr_space_t as;
 	sct_bt_fn bt;
-	int state; /* 0: libunwind not used yet, 1: being set up, 2: ready */
 } unw;
 
-/* signal-safe: unw_backtrace, once libunwind is set up for it; NULL while
- * another thread (or this one, interrupted) sets it up.  The setup is
- * left to the first stack that needs libunwind (~0.2 ms: libunwind's own
- * initialisation): with rules from .eh_frame most programs never do.
- * Per-thread caching: a frame cache miss takes no lock (a global cache's
- * lock could be held by the code a signal interrupted). */
 SCT_SIGSAFE sct_bt_fn sct_unw_bt(void)
 {
-	int s = __atomic_load_n(&unw.state, __ATOMIC_ACQUIRE);
-	if (__builtin_expect(s == 2, 1))
-		return unw.bt;
-	if (s != 0 || !__atomic_compare_exchange_n(&unw.state, &s, 1, 0,
-						   __ATOMIC_ACQ_REL,
-						   __ATOMIC_ACQUIRE))
-		return 0;
-	unw.policy(unw.as, UNW_CACHE_PER_THREAD);
-	__atomic_store_n(&unw.state, 2, __ATOMIC_RELEASE);
 	return unw.bt;
 }
 
@@ -157,6 +141,12 @@ int sct_unw_init(void *lib, sct_bt_fn bt)
 	if (!unw.flush || !unw.policy || !as)
 		return -1;
 	unw.as = *as;
+	/* Per-thread caching: a frame cache miss takes no lock (a global
+	 * cache's lock could be held by the code a signal interrupted).
+	 * Set here, not by the first stack that needs libunwind: that can
+	 * be a vfork child's, and libunwind's own initialisation (malloc,
+	 * its TLS) in a vfork child corrupted its parent. */
+	unw.policy(unw.as, UNW_CACHE_PER_THREAD);
 	long t = sct_raw6(__NR_mmap, 0, NRULES * sizeof *rules,
 			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
@@ -198,9 +188,7 @@ static SCT_SIGSAFE unsigned fallback(uint64_t *ips, unsigned max,
 	unsigned long regs[3] = { exact ? ip : ip - 1, sp, bp };
 	if (max > SCT_STK_MAX_DEPTH)
 		max = SCT_STK_MAX_DEPTH;
-	sct_bt_fn bt = sct_unw_bt();
-	int k = bt ? sct_stk_uc_trace((void **)buf, (int)max + 1, regs, bt)
-		   : 0;
+	int k = sct_stk_uc_trace((void **)buf, (int)max + 1, regs, unw.bt);
 	unsigned n = 1;
 	if (k >= 2 && buf[1] == regs[0])
 		n = (unsigned)k - 1;
@@ -345,6 +333,5 @@ SCT_SIGSAFE void sct_unw_forget(uint64_t lo, uint64_t hi)
 					 __ATOMIC_RELEASE);
 		}
 	}
-	if (__atomic_load_n(&unw.state, __ATOMIC_ACQUIRE) == 2)
-		unw.flush(unw.as, lo, hi); /* else nothing is cached */
+	unw.flush(unw.as, lo, hi);
 }
