@@ -83,11 +83,17 @@ char *const *sct_fix_env(char *const *envp, char **buf, size_t nbuf,
 	return changed ? buf : envp;
 }
 
+/* A wrapper passes its own frame (its caller's stack is the record's):
+ * its call may not become a jump, which would leave that frame first. */
+#define KEEP_FRAME() __asm__ volatile("" ::: "memory")
+
 /* signal-safe: one exec attempt, recorded at entry; a failure is recorded
  * again with its errno and the same timestamp (the dumper merges them).
- * FN 0: a trapped exec (returns -errno, errno untouched). */
-static long traced_exec(unsigned fn, long nr, long a0, long a1, long a2,
-			long a3, long a4)
+ * FN 0: a trapped exec (returns -errno, errno untouched).  FRAME: the
+ * frame of the wrapper the program called (its caller's stack is the
+ * record's), NULL for a trapped exec. */
+static long traced_exec(const void *frame, unsigned fn, long nr, long a0,
+			long a1, long a2, long a3, long a4)
 {
 	long args[6] = { a0, a1, a2, a3, a4, 0 };
 	char *spare = 0;
@@ -106,7 +112,7 @@ static long traced_exec(unsigned fn, long nr, long a0, long a1, long a2,
 					     spare, ENV_SPARE);
 	}
 	struct sct_call c;
-	c.frame = 0; /* the wrapper's is further up */
+	c.frame = frame;
 	int traced = fn ? sct_begin(&c, fn, (unsigned)nr, args,
 				    nr == __NR_execve ? 3 : 5)
 			: sct_trap_begin(&c, 0, (unsigned)nr, args);
@@ -145,39 +151,50 @@ static long traced_exec(unsigned fn, long nr, long a0, long a1, long a2,
 
 SCT_SIGSAFE long sct_trap_exec(long nr, const long *a)
 {
-	return traced_exec(0, nr, a[0], a[1], a[2], a[3], a[4]);
+	return traced_exec(0, 0, nr, a[0], a[1], a[2], a[3], a[4]);
 }
 
-SCT_WRAPPER int execve(const char *path, char *const argv[],
-		       char *const envp[])
+SCT_WRAPPER int execve(const char *path, char *const argv[], char *const envp[])
 {
-	return (int)traced_exec(SCT_FN_execve, __NR_execve, (long)path,
-				(long)argv, (long)envp, 0, 0);
+	int r = (int)traced_exec(__builtin_frame_address(0), SCT_FN_execve,
+				 __NR_execve, (long)path, (long)argv,
+				 (long)envp, 0, 0);
+	KEEP_FRAME();
+	return r;
 }
 
 SCT_WRAPPER int execv(const char *path, char *const argv[])
 {
-	return (int)traced_exec(SCT_FN_execv, __NR_execve, (long)path,
-				(long)argv, (long)environ, 0, 0);
+	int r = (int)traced_exec(__builtin_frame_address(0), SCT_FN_execv,
+				 __NR_execve, (long)path, (long)argv,
+				 (long)environ, 0, 0);
+	KEEP_FRAME();
+	return r;
 }
 
 SCT_WRAPPER int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	return (int)traced_exec(SCT_FN_fexecve, __NR_execveat, fd, (long)"",
-				(long)argv, (long)envp, AT_EMPTY_PATH);
+	int r = (int)traced_exec(__builtin_frame_address(0), SCT_FN_fexecve,
+				 __NR_execveat, fd, (long)"", (long)argv,
+				 (long)envp, AT_EMPTY_PATH);
+	KEEP_FRAME();
+	return r;
 }
 
 SCT_WRAPPER int execveat(int dirfd, const char *path, char *const argv[],
 			 char *const envp[], int flags)
 {
-	return (int)traced_exec(SCT_FN_execveat, __NR_execveat, dirfd,
-				(long)path, (long)argv, (long)envp, flags);
+	int r = (int)traced_exec(__builtin_frame_address(0), SCT_FN_execveat,
+				 __NR_execveat, dirfd, (long)path, (long)argv,
+				 (long)envp, flags);
+	KEEP_FRAME();
+	return r;
 }
 
 /* execvp's search: each attempt is a real, recorded execve, as strace
  * shows them.  Errors as glibc: EACCES seen on the way wins over ENOENT. */
-static int exec_search(unsigned fn, const char *file, char *const argv[],
-		       char *const envp[])
+static int exec_search(const void *frame, unsigned fn, const char *file,
+		       char *const argv[], char *const envp[])
 {
 	if (!*file) {
 		errno = ENOENT;
@@ -185,8 +202,9 @@ static int exec_search(unsigned fn, const char *file, char *const argv[],
 	}
 	for (const char *s = file; *s; s++)
 		if (*s == '/')
-			return (int)traced_exec(fn, __NR_execve, (long)file,
-						(long)argv, (long)envp, 0, 0);
+			return (int)traced_exec(frame, fn, __NR_execve,
+						(long)file, (long)argv,
+						(long)envp, 0, 0);
 	const char *path = 0;
 	for (char **e = environ; e && *e; e++)
 		if (sct_strncmp(*e, "PATH=", 5) == 0)
@@ -208,8 +226,8 @@ static int exec_search(unsigned fn, const char *file, char *const argv[],
 			if (dlen)
 				*q++ = '/';
 			sct_stpcpy(q, file, full + sizeof full);
-			traced_exec(fn, __NR_execve, (long)full, (long)argv,
-				    (long)envp, 0, 0);
+			traced_exec(frame, fn, __NR_execve, (long)full,
+				    (long)argv, (long)envp, 0, 0);
 			int e = errno;
 			if (e == ENOEXEC) { /* a script without #!: run sh */
 				size_t n = env_count(argv);
@@ -218,8 +236,9 @@ static int exec_search(unsigned fn, const char *file, char *const argv[],
 				nargv[1] = full;
 				for (size_t i = 1; i <= n; i++)
 					nargv[i + 1] = argv[i];
-				traced_exec(fn, __NR_execve, (long)"/bin/sh",
-					    (long)nargv, (long)envp, 0, 0);
+				traced_exec(frame, fn, __NR_execve,
+					    (long)"/bin/sh", (long)nargv,
+					    (long)envp, 0, 0);
 				return -1;
 			}
 			if (e == EACCES)
@@ -238,13 +257,19 @@ static int exec_search(unsigned fn, const char *file, char *const argv[],
 
 SCT_WRAPPER int execvp(const char *file, char *const argv[])
 {
-	return exec_search(SCT_FN_execvp, file, argv, environ);
+	int r = exec_search(__builtin_frame_address(0), SCT_FN_execvp, file,
+			    argv, environ);
+	KEEP_FRAME();
+	return r;
 }
 
 SCT_WRAPPER int execvpe(const char *file, char *const argv[],
 			char *const envp[])
 {
-	return exec_search(SCT_FN_execvpe, file, argv, envp);
+	int r = exec_search(__builtin_frame_address(0), SCT_FN_execvpe, file,
+			    argv, envp);
+	KEEP_FRAME();
+	return r;
 }
 
 /* execl*: the variadic list becomes an argv on the stack. */
@@ -276,8 +301,11 @@ SCT_WRAPPER int execl(const char *path, const char *arg, ...)
 	char *argv[n + 1];
 	fill_argv(argv, n, arg, ap);
 	va_end(ap);
-	return (int)traced_exec(SCT_FN_execl, __NR_execve, (long)path,
-				(long)argv, (long)environ, 0, 0);
+	int r = (int)traced_exec(__builtin_frame_address(0), SCT_FN_execl,
+				 __NR_execve, (long)path, (long)argv,
+				 (long)environ, 0, 0);
+	KEEP_FRAME();
+	return r;
 }
 
 SCT_WRAPPER int execlp(const char *file, const char *arg, ...)
@@ -288,7 +316,10 @@ SCT_WRAPPER int execlp(const char *file, const char *arg, ...)
 	char *argv[n + 1];
 	fill_argv(argv, n, arg, ap);
 	va_end(ap);
-	return exec_search(SCT_FN_execlp, file, argv, environ);
+	int r = exec_search(__builtin_frame_address(0), SCT_FN_execlp, file,
+			    argv, environ);
+	KEEP_FRAME();
+	return r;
 }
 
 SCT_WRAPPER int execle(const char *path, const char *arg, ...)
@@ -300,8 +331,11 @@ SCT_WRAPPER int execle(const char *path, const char *arg, ...)
 	fill_argv(argv, n, arg, ap);
 	char *const *envp = va_arg(ap, char *const *);
 	va_end(ap);
-	return (int)traced_exec(SCT_FN_execle, __NR_execve, (long)path,
-				(long)argv, (long)envp, 0, 0);
+	int r = (int)traced_exec(__builtin_frame_address(0), SCT_FN_execle,
+				__NR_execve, (long)path, (long)argv, (long)envp,
+				0, 0);
+	KEEP_FRAME();
+	return r;
 }
 
 /* posix_spawn: glibc's child calls execve internally (never through a
