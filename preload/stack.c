@@ -55,6 +55,7 @@ static struct {
 	uintptr_t ld_lo, ld_hi;     /* text of ld.so */
 	unsigned self_frames;       /* most frames of ours seen above a
 				       wrapped call (a monotonic max) */
+	sct_bt_fn bt;               /* unw_backtrace */
 	uint64_t exec_lo, exec_hi;  /* span of the exec mappings logged */
 	unsigned file;              /* side files made by this process and
 				       its forebears (fork copies it) */
@@ -450,7 +451,7 @@ unwind_here(uint64_t *ips, unsigned max)
 {
 	if (stk.mode == SCT_UNWIND_LIBUNWIND) {
 		sct_self.in_unwind = 1;
-		int n = sct_unw_bt()((void **)ips, (int)max);
+		int n = stk.bt((void **)ips, (int)max);
 		sct_self.in_unwind = 0;
 		return n > 0 ? (unsigned)n : 0;
 	}
@@ -847,8 +848,8 @@ static int load_libunwind(void)
 			"needs no library); caller stacks are off", 0);
 		return -1;
 	}
-	sct_bt_fn bt = (sct_bt_fn)dlsym(lib, "unw_backtrace");
-	if (!bt || sct_unw_init(lib, bt) < 0) {
+	stk.bt = (sct_bt_fn)dlsym(lib, "unw_backtrace");
+	if (!stk.bt || sct_unw_init(lib, stk.bt) < 0) {
 		sct_msg("libunwind.so.8 lacks unw_backtrace or its cache ",
 			"control, or no memory; caller stacks are off", 0);
 		return -1;

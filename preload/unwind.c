@@ -120,25 +120,20 @@ static SCT_SIGSAFE void rule_put(uint64_t key, uint64_t rule)
 
 static struct {
 	void (*flush)(unw_addr_space_t, unw_word_t, unw_word_t);
-	int (*policy)(unw_addr_space_t, unw_caching_policy_t);
 	unw_addr_space_t as;
 	sct_bt_fn bt;
 } unw;
-
-SCT_SIGSAFE sct_bt_fn sct_unw_bt(void)
-{
-	return unw.bt;
-}
 
 int sct_unw_init(void *lib, sct_bt_fn bt)
 {
 	unw.flush = (void (*)(unw_addr_space_t, unw_word_t, unw_word_t))dlsym(
 		lib, XSTR(unw_flush_cache));
-	unw.policy = (int (*)(unw_addr_space_t, unw_caching_policy_t))dlsym(
-		lib, XSTR(unw_set_caching_policy));
+	int (*policy)(unw_addr_space_t, unw_caching_policy_t) =
+		(int (*)(unw_addr_space_t, unw_caching_policy_t))dlsym(
+			lib, XSTR(unw_set_caching_policy));
 	unw_addr_space_t *as = dlsym(lib, XSTR(unw_local_addr_space));
 	unw.bt = bt;
-	if (!unw.flush || !unw.policy || !as)
+	if (!unw.flush || !policy || !as)
 		return -1;
 	unw.as = *as;
 	/* Per-thread caching: a frame cache miss takes no lock (a global
@@ -146,7 +141,7 @@ int sct_unw_init(void *lib, sct_bt_fn bt)
 	 * Set here, not by the first stack that needs libunwind: that can
 	 * be a vfork child's, and libunwind's own initialisation (malloc,
 	 * its TLS) in a vfork child corrupted its parent. */
-	unw.policy(unw.as, UNW_CACHE_PER_THREAD);
+	policy(unw.as, UNW_CACHE_PER_THREAD);
 	long t = sct_raw6(__NR_mmap, 0, NRULES * sizeof *rules,
 			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);

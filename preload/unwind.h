@@ -21,8 +21,6 @@ int sct_stk_uc_trace(void **buf, int n, const unsigned long regs[3],
  * walk needs and maps its rule table; -1 when something is missing. */
 int sct_unw_init(void *lib, sct_bt_fn bt);
 
-/* signal-safe: unw_backtrace */
-SCT_SIGSAFE sct_bt_fn sct_unw_bt(void);
 
 /* The stack words a walk read, in order: the same start (ip, sp, bp),
  * the same rules and the same words read give the same stack, so a
