@@ -510,6 +510,8 @@ static SCT_SIGSAFE SCT_HOT size_t cap_str(struct capture *cp, unsigned char *dst
 	size_t n = 0;
 	*trunc = 0;
 	if (cp->trusted) {
+		if (!*(const char *)src) /* "" (fstat, AT_EMPTY_PATH calls) */
+			return 0;
 		n = str_words(dst, src, max);
 		*trunc = n == max && ((const char *)src)[n];
 		return n;

@@ -63,7 +63,7 @@
 
 #define RING_MIN_DATA 256u /* smallest usable data area: 2 x struct sct_rec */
 #define RING_CHUNK (64u << 10) /* bytes populated at a time */
-#define ROOM_AHEAD 2048u /* bytes freed past the need (make_room) */
+#define ROOM_AHEAD 4096u /* bytes freed past the need (make_room) */
 
 static inline void bump(uint64_t *p)
 {
