@@ -25,14 +25,23 @@
 #   --verbose     per-name counts of every program (strace, sctrace, missing)
 #
 # The environment is passed through to sctrace (SCTRACE_TRAP=..., etc.).
-# Caller stacks are off (SCTRACE_STACK=0) unless set: with libunwind they
-# load libunwind.so.8 and liblzma.so.5 into the program and start its heap
-# (README, Limits), which changes what its own loads and mallocs do.
+# Caller stacks are off (SCTRACE_STACK=0) unless set.  With stacks on and
+# libunwind (SCTRACE_STACK=16, say), libsctrace.so loads libunwind.so.8 and
+# liblzma.so.5 into the program (README, Limits), which changes what the
+# program's own later loads and mallocs do (python3's lzma module finds
+# liblzma loaded); the strace run's marker then loads libunwind.so.8 the
+# same way before its marker call (SCTMARK_DLOPEN), so both runs hold the
+# same libraries and heap.
 # Knobs: RING_SIZE=16M (sctrace --ring-size, big enough that nothing is
 # lost), TOP=6 (missing names shown per program).
 set -u
 export LC_ALL=C
 export SCTRACE_STACK=${SCTRACE_STACK:-0}
+MARK_DLOPEN=
+case ${SCTRACE_STACK}:${SCTRACE_UNWIND:-libunwind} in
+0:* | *:fp) ;;
+*) MARK_DLOPEN=libunwind.so.8 ;;
+esac
 
 die() { echo "coverage: $*" >&2; exit 1; }
 usage() { die "usage: bash bench/coverage.sh [--only NAME] [--keep DIR] [--verbose] [BUILD_DIR]"; }
@@ -331,7 +340,7 @@ for k in "${!names[@]}"; do
 	S=$T/$name.strace J=$T/$name.jsonl
 	a=$(now_us)
 	(cd "$OUT" && eval "$prep") >/dev/null 2>&1
-	(cd "$OUT" && exec strace -f -qq -e signal=none -o "$S" -E LD_PRELOAD="$MARK" "${ENVX[@]}" -- "${argv[@]}" \
+	(cd "$OUT" && exec strace -f -qq -e signal=none -o "$S" -E LD_PRELOAD="$MARK" ${MARK_DLOPEN:+-E SCTMARK_DLOPEN="$MARK_DLOPEN"} "${ENVX[@]}" -- "${argv[@]}" \
 		</dev/null >"$T/$name.out1" 2>"$T/$name.err1")
 	rc1=$?
 	(cd "$OUT" && eval "$prep") >/dev/null 2>&1

@@ -8,8 +8,16 @@
  *     faccessat(AT_FDCWD, "/nonexistent/sctrace-coverage-marker", F_OK) = -1 ENOENT
  *
  * coverage.sh drops, in every process image, the calls up to and including
- * this line: sctrace cannot see what happens before its constructor. */
+ * this line: sctrace cannot see what happens before its constructor.
+ *
+ * SCTMARK_DLOPEN=LIB (set by coverage.sh when caller stacks use
+ * libunwind): the constructor first loads LIB as libsctrace.so's does, so
+ * that the program runs with the same libraries and the same heap in both
+ * runs (a program that later loads liblzma itself, as python3's lzma
+ * module does, then finds it loaded in both). */
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,6 +25,9 @@
 __attribute__((constructor)) static void sct_coverage_mark(void)
 {
 	int saved = errno;
+	const char *lib = getenv("SCTMARK_DLOPEN");
+	if (lib && *lib)
+		(void)dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	syscall(SYS_faccessat, AT_FDCWD, "/nonexistent/sctrace-coverage-marker",
 		F_OK);
 	errno = saved;
