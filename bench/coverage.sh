@@ -26,21 +26,21 @@
 #
 # The environment is passed through to sctrace (SCTRACE_TRAP=..., etc.).
 # Caller stacks are off (SCTRACE_STACK=0) unless set.  With stacks on and
-# libunwind (SCTRACE_STACK=16, say), libsctrace.so loads libunwind.so.8 and
+# SCTRACE_UNWIND=libunwind, libsctrace.so loads libunwind.so.8 and
 # liblzma.so.5 into the program (README, Limits), which changes what the
 # program's own later loads and mallocs do (python3's lzma module finds
 # liblzma loaded); the strace run's marker then loads libunwind.so.8 the
 # same way before its marker call (SCTMARK_DLOPEN), so both runs hold the
-# same libraries and heap.
+# same libraries and heap.  The default unwinder (eh) loads nothing.
 # Knobs: RING_SIZE=16M (sctrace --ring-size, big enough that nothing is
 # lost), TOP=6 (missing names shown per program).
 set -u
 export LC_ALL=C
 export SCTRACE_STACK=${SCTRACE_STACK:-0}
 MARK_DLOPEN=
-case ${SCTRACE_STACK}:${SCTRACE_UNWIND:-libunwind} in
-0:* | *:fp) ;;
-*) MARK_DLOPEN=libunwind.so.8 ;;
+case ${SCTRACE_STACK}:${SCTRACE_UNWIND:-eh} in
+0:*) ;;
+*:libunwind) MARK_DLOPEN=libunwind.so.8 ;;
 esac
 
 die() { echo "coverage: $*" >&2; exit 1; }

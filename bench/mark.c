@@ -11,7 +11,7 @@
  * this line: sctrace cannot see what happens before its constructor.
  *
  * SCTMARK_DLOPEN=LIB (set by coverage.sh when caller stacks use
- * libunwind): the constructor first loads LIB as libsctrace.so's does, so
+ * SCTRACE_UNWIND=libunwind): the constructor first loads LIB as libsctrace.so's does, so
  * that the program runs with the same libraries and the same heap in both
  * runs (a program that later loads liblzma itself, as python3's lzma
  * module does, then finds it loaded in both). */

@@ -12,7 +12,7 @@
 #      sctrace (defaults: trap layer on, drop mode, 1M ring), strace.
 #   3. how many calls sctrace saw in each program (sctrace ls).
 #   4. caller stacks (issue 5): the loop at a 16-frame call site and the real
-#      programs with SCTRACE_STACK=16 (libunwind, and fp), against native,
+#      programs with SCTRACE_STACK=16 (eh, fp and libunwind), against native,
 #      sctrace with stacks off, and strace -k (loop only).
 #   Summaries of issue 4's and issue 5's cost targets close the output.
 #
@@ -92,14 +92,15 @@ as() {
 	sctrace-ow) SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
 	notrap-ow) SCTRACE_TRAP=off SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
 	strace) strace -f -o /dev/null "$@" ;;
-	# section 4: caller stacks on (16 frames, libunwind or fp) or off, in the
+	# section 4: caller stacks on (16 frames: eh, libunwind or fp) or off, in the
 	# loop's recording configuration (-ow) and in the programs' defaults
 	stk0-ow) SCTRACE_STACK=0 SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
-	stk16-ow) SCTRACE_STACK=16 SCTRACE_UNWIND=libunwind SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
+	stk16-ow) SCTRACE_STACK=16 SCTRACE_UNWIND=eh SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
 	stk16fp-ow) SCTRACE_STACK=16 SCTRACE_UNWIND=fp SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
 	stk0) SCTRACE_STACK=0 SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
-	stk16) SCTRACE_STACK=16 SCTRACE_UNWIND=libunwind SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
-	stk16-big) SCTRACE_STACK=16 SCTRACE_UNWIND=libunwind SCTRACE_DIR="$R" SCTRACE_RING_SIZE="$BIG_RING" LD_PRELOAD="$LIB" "$@" ;;
+	stk16) SCTRACE_STACK=16 SCTRACE_UNWIND=eh SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
+	stk16lu) SCTRACE_STACK=16 SCTRACE_UNWIND=libunwind SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
+	stk16-big) SCTRACE_STACK=16 SCTRACE_UNWIND=eh SCTRACE_DIR="$R" SCTRACE_RING_SIZE="$BIG_RING" LD_PRELOAD="$LIB" "$@" ;;
 	stk16fp) SCTRACE_STACK=16 SCTRACE_UNWIND=fp SCTRACE_DIR="$R" LD_PRELOAD="$LIB" "$@" ;;
 	strace-k) strace -f -k -o /dev/null "$@" ;;
 	esac
@@ -438,8 +439,9 @@ if [ -z "$ONLY" ] || [ "$ONLY" = stacks ]; then
 	echo
 	echo "4. caller stacks (issue 5): SCTRACE_STACK=16, a caller stack recorded with every call"
 	echo "   stack0:    sctrace with SCTRACE_STACK=0 (as in 1. and 2.); stack16: SCTRACE_STACK=16,"
-	echo "              SCTRACE_UNWIND=libunwind (the default unwinder); stack16fp: SCTRACE_UNWIND=fp"
-	echo "              (frame-pointer walk); trap layer ${trapmode:--} in all three"
+	echo "              SCTRACE_UNWIND=eh (the default unwinder); stack16fp: SCTRACE_UNWIND=fp"
+	echo "              (frame-pointer walk); lu16 (programs): SCTRACE_UNWIND=libunwind (libunwind.so.8"
+	echo "              loaded at start for the frames the eh walk stops at); trap layer ${trapmode:--} in all"
 	echo "   strace -k: strace -f -k -o /dev/null (loop only: milliseconds per call)"
 	echo
 	echo "   a. ns per call, bench/loop CALL N $STACK_DEPTH: $STACK_ITERS calls, $STACK_STRACE_ITERS under strace -k,"
@@ -492,7 +494,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = stacks ]; then
 	done
 	echo
 	echo "   +X: ns that X adds per call over native (target: +stack16 <= 300 ns, 16 frames,"
-	echo "   libunwind).  stk = stack16 - stack0: the stack capture's own cost.  strk/sct ="
+	echo "   eh).  stk = stack16 - stack0: the stack capture's own cost.  strk/sct ="
 	echo "   +strace-k / +stack16.  strace -k unwinds the whole stack (no depth limit) and"
 	echo "   symbolizes the frames of every call as it prints it; sctrace stores raw addresses"
 	echo "   (interned stacks) and symbolizes when the trace is read.  A bare syscall varies by"
@@ -505,35 +507,35 @@ if [ -z "$ONLY" ] || [ "$ONLY" = stacks ]; then
 	echo "      on, drop mode, 1M rings; big16: stack16 with SCTRACE_RING_SIZE=$BIG_RING, nothing dropped)"
 	[ ${#skipped[@]} -eq 0 ] || echo "   skipped, not installed: ${skipped[*]}"
 	echo
-	printf '%-22s %8s %8s %8s %8s %9s | %7s %7s %-5s %7s %-5s %7s | %8s %8s\n' \
-		program native stack0 stack16 big16 stack16fp "s0/nat" "stk/nat" "<=1.2" "big/nat" "<=1.2" \
-		"fp/nat" calls "lost1M"
+	printf '%-22s %8s %8s %8s %8s %9s %8s | %7s %7s %-5s %7s %-5s %7s %7s | %8s %8s\n' \
+		program native stack0 stack16 big16 stack16fp lu16 "s0/nat" "stk/nat" "<=1.2" "big/nat" "<=1.2" \
+		"fp/nat" "lu/nat" calls "lost1M"
 	for k in "${!names[@]}"; do
 		name=${names[$k]} cmd=${cmds[$k]}
 		declare -A v=()
-		interleaved "$cmd" native stk0 stk16 stk16-big stk16fp
+		interleaved "$cmd" native stk0 stk16 stk16-big stk16fp stk16lu
 		# one more run with stacks to count the calls and what a full ring dropped
 		timed stk16 "$cmd" >/dev/null
 		read -r rings recs lost < <(sum_rings "$R")
 		row=$(awk -v name="$name" -v n="$(min ${v[native]})" -v z="$(min ${v[stk0]})" \
 			-v s="$(min ${v[stk16]})" -v g="$(min ${v[stk16-big]})" -v f="$(min ${v[stk16fp]})" \
-			-v recs="$recs" -v lost="$lost" 'BEGIN {
+			-v u="$(min ${v[stk16lu]})" -v recs="$recs" -v lost="$lost" 'BEGIN {
 			calls = recs ~ /^[0-9]+$/ ? recs + lost : "-"
-			printf "%-22s %7.4fs %7.4fs %7.4fs %7.4fs %8.4fs | %6.3fx %6.3fx %-5s %6.3fx %-5s %6.3fx | %8s %8s\n",
-				name, n / 1e6, z / 1e6, s / 1e6, g / 1e6, f / 1e6,
-				z / n, s / n, s / n <= 1.20 ? "ok" : "MISS", g / n, g / n <= 1.20 ? "ok" : "MISS", f / n,
+			printf "%-22s %7.4fs %7.4fs %7.4fs %7.4fs %8.4fs %7.4fs | %6.3fx %6.3fx %-5s %6.3fx %-5s %6.3fx %6.3fx | %8s %8s\n",
+				name, n / 1e6, z / 1e6, s / 1e6, g / 1e6, f / 1e6, u / 1e6,
+				z / n, s / n, s / n <= 1.20 ? "ok" : "MISS", g / n, g / n <= 1.20 ? "ok" : "MISS", f / n, u / n,
 				calls, lost
-			printf "%.2f|%s|%.2f|%s|%.2f|%.2f\n", s / n, s / n <= 1.20 ? "ok" : "MISS",
-				g / n, g / n <= 1.20 ? "ok" : "MISS", f / n, z / n
+			printf "%.2f|%s|%.2f|%s|%.2f|%.2f|%.2f\n", s / n, s / n <= 1.20 ? "ok" : "MISS",
+				g / n, g / n <= 1.20 ? "ok" : "MISS", f / n, z / n, u / n
 		}')
 		echo "${row%%$'\n'*}"
-		IFS='|' read -r sn sok gn gok fn zn <<<"${row#*$'\n'}"
-		summary5+=("$(printf '%-28s %7sx     (<= 1.20)  %-4s  big16 %sx %-4s  [stack16fp %sx, stack0 %sx]' \
-			"$name" "$sn" "$sok" "$gn" "$gok" "$fn" "$zn")")
+		IFS='|' read -r sn sok gn gok fn zn un <<<"${row#*$'\n'}"
+		summary5+=("$(printf '%-28s %7sx     (<= 1.20)  %-4s  big16 %sx %-4s  [stack16fp %sx, libunwind %sx, stack0 %sx]' \
+			"$name" "$sn" "$sok" "$gn" "$gok" "$fn" "$un" "$zn")")
 		unset v
 	done
 	echo
-	echo "   X/nat: wall time over native (target: stk/nat <= 1.20 with 16-frame stacks, libunwind;"
+	echo "   X/nat: wall time over native (target: stk/nat <= 1.20 with 16-frame stacks, eh;"
 	echo "   checked for big/nat too).  A call dropped because its ring is full (lost1M, from one"
 	echo "   more stack16 run; calls: all the calls sctrace saw) skips the record and its stack, so"
 	echo "   with drops stk/nat flatters: big16 drops nothing.  stk/nat - s0/nat is the stacks' cost."
@@ -547,6 +549,6 @@ if [ ${#summary[@]} -gt 0 ]; then
 fi
 if [ ${#summary5[@]} -gt 0 ]; then
 	echo
-	echo "summary, issue 5 point 8 (caller stacks, 16 frames, libunwind; trap layer: ${trapmode:--}): target, value, verdict"
+	echo "summary, issue 5 point 8 (caller stacks, 16 frames, eh; trap layer: ${trapmode:--}): target, value, verdict"
 	printf '  %s\n' "${summary5[@]}"
 fi

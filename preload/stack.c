@@ -2,13 +2,16 @@
  * capture for wrapped and trapped calls, the module log.  Interface and
  * calling contract in stack.h; file format in include/sctrace/stack.h.
  *
- * Two unwinders:
- *  - libunwind (default): the walk of preload/unwind.c over rules read
- *    once per code address from the object's .eh_frame (preload/cfi.c;
- *    ~6 ns a frame), from the wrapper's caller (its frame address comes
- *    with the call) or from a trapped call's ucontext, its result kept
- *    in a per-thread memo; the frames it cannot walk (signal frames, CFA
- *    expressions) go to libunwind's unw_backtrace (through stack_uc.S,
+ * Three unwinders:
+ *  - eh (default): the walk of preload/unwind.c over rules read once per
+ *    code address from the object's .eh_frame (preload/cfi.c; ~6 ns a
+ *    frame), from the wrapper's caller (its frame address comes with the
+ *    call) or from a trapped call's ucontext, its result kept in a
+ *    per-thread memo; signal frames are crossed by the walk itself.  A
+ *    frame no rule describes (a CFA expression) or a stack pointer on a
+ *    stack the walk does not know ends the stack.  No library loaded.
+ *  - libunwind: the same walk, and libunwind's unw_backtrace (loaded at
+ *    start) for the frames the eh walk stops at (through stack_uc.S,
  *    never through the kernel's signal frame).  libunwind parses unwind
  *    tables with dl_iterate_phdr (the loader's lock), sigprocmask, mmap,
  *    all through libc, hence the guard and the ALLOW selector around
@@ -49,7 +52,7 @@ static struct {
 	uint64_t total;          /* its mapped size */
 	unsigned depth;          /* frames per stack */
 	unsigned mode;           /* enum sct_unwind_mode */
-	int fast;                /* libunwind mode walks cached rules
+	int fast;                /* eh and libunwind modes walk cached rules
 				    (preload/unwind.c) */
 	uintptr_t self_lo, self_hi; /* text of libsctrace.so */
 	uintptr_t ld_lo, ld_hi;     /* text of ld.so */
@@ -377,7 +380,7 @@ static void log_snapshot(struct sct_stk_hdr *h)
 
 /* ---- unwinding -------------------------------------------------------- */
 
-/* Reads of /proc/self/maps (~20 us each) a thread may make in libunwind
+/* Reads of /proc/self/maps (~20 us each) a thread may make in eh or libunwind
  * mode for a stack pointer below its own stack's known low end (the main
  * thread's stack grows) before it stops looking. */
 #define LOOKUPS_MAX 64u
@@ -444,6 +447,10 @@ static SCT_SIGSAFE unsigned fp_walk(uint64_t *ips, unsigned max, uintptr_t fp,
 	return n;
 }
 
+static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
+				 uint64_t sp, uint64_t bp, int exact,
+				 struct sct_unw_trail *tr);
+
 /* signal-safe: raw return addresses of the calling code, innermost first
  * (frame 0 is in this library); inlined: one frame less to walk */
 static inline __attribute__((always_inline)) SCT_SIGSAFE unsigned
@@ -454,6 +461,10 @@ unwind_here(uint64_t *ips, unsigned max)
 		int n = stk.bt((void **)ips, (int)max);
 		sct_self.in_unwind = 0;
 		return n > 0 ? (unsigned)n : 0;
+	}
+	if (stk.mode == SCT_UNWIND_EH) { /* from this function's frame */
+		const uint64_t *f = __builtin_frame_address(0);
+		return walk(ips, max, f[1], (uint64_t)(f + 2), f[0], 0, 0);
 	}
 	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 	uintptr_t hi = stack_hi(fp, 2);
@@ -496,7 +507,7 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
  * sets: a call site reached through two callers keeps both.  Mapped for
  * a thread by its first capture (raw mmap, ~53 KiB of address space, a
  * page touched per set used), unmapped when the thread exits.  Only for
- * the libunwind walk (fast), and never in a capture nested in another (a
+ * the eh and libunwind walk (fast), and never in a capture nested in another (a
  * signal handler's, while in_unwind). */
 #define MEMO_SETS 64u
 struct memo {
@@ -616,7 +627,7 @@ SCT_SIGSAFE void sct_stack_warm_thread(void)
 	/* the rules of the thread's outer frames.  libunwind's own
 	 * per-thread cache (~1 ms, mmaps) is made by the first stack that
 	 * needs unw_backtrace, if any (see unwind.c) */
-	if (stk.mode == SCT_UNWIND_LIBUNWIND)
+	if (stk.fast)
 		walk(ips, stk.depth, fp[1], (uint64_t)(fp + 2), fp[0], 0, 0);
 	sct_self.sel = sel;
 	errno = e;
@@ -819,7 +830,7 @@ static void parse_stack_env(void)
 {
 	const char *v;
 	stk.depth = DEFAULT_DEPTH;
-	stk.mode = SCT_UNWIND_LIBUNWIND;
+	stk.mode = SCT_UNWIND_EH;
 	if ((v = getenv("SCTRACE_STACK")) && *v) {
 		char *end;
 		unsigned long n = strtoul(v, &end, 10);
@@ -832,10 +843,24 @@ static void parse_stack_env(void)
 	if ((v = getenv("SCTRACE_UNWIND")) && *v) {
 		if (sct_strncmp(v, "fp", 3) == 0)
 			stk.mode = SCT_UNWIND_FP;
-		else if (sct_strncmp(v, "libunwind", 10) != 0)
+		else if (sct_strncmp(v, "libunwind", 10) == 0)
+			stk.mode = SCT_UNWIND_LIBUNWIND;
+		else if (sct_strncmp(v, "eh", 3) != 0)
 			sct_msg("SCTRACE_UNWIND=", v,
-				": not libunwind or fp; using libunwind");
+				": not eh, libunwind or fp; using eh");
 	}
+}
+
+/* eh mode: the rule table alone */
+static int start_eh(void)
+{
+	if (sct_unw_init(0, 0) < 0) {
+		sct_msg("no memory for the unwind rules; caller stacks are off",
+			0, 0);
+		return -1;
+	}
+	stk.fast = 1;
+	return 0;
 }
 
 /* libunwind.so.8, local to us: its symbols stay out of the program's
@@ -844,7 +869,7 @@ static int load_libunwind(void)
 {
 	void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
-		sct_msg("cannot load libunwind.so.8 (SCTRACE_UNWIND=fp ",
+		sct_msg("cannot load libunwind.so.8 (the default SCTRACE_UNWIND=eh ",
 			"needs no library); caller stacks are off", 0);
 		return -1;
 	}
@@ -873,7 +898,8 @@ void sct_stack_init(void)
 	unsigned char sel = sct_self.sel;
 	sct_self.sel = SCT_SEL_ALLOW;
 	if (stk.depth == 0 ||
-	    (stk.mode == SCT_UNWIND_LIBUNWIND && load_libunwind() < 0))
+	    (stk.mode == SCT_UNWIND_LIBUNWIND && load_libunwind() < 0) ||
+	    (stk.mode == SCT_UNWIND_EH && start_eh() < 0))
 		goto out;
 	/* after loading libunwind: its text is in the snapshot */
 	void *ldbase = (void *)getauxval(AT_BASE);

@@ -126,6 +126,8 @@ static struct {
 
 int sct_unw_init(void *lib, sct_bt_fn bt)
 {
+	if (!lib) /* eh mode: the rules alone */
+		goto rules;
 	unw.flush = (void (*)(unw_addr_space_t, unw_word_t, unw_word_t))dlsym(
 		lib, XSTR(unw_flush_cache));
 	int (*policy)(unw_addr_space_t, unw_caching_policy_t) =
@@ -142,6 +144,7 @@ int sct_unw_init(void *lib, sct_bt_fn bt)
 	 * be a vfork child's, and libunwind's own initialisation (malloc,
 	 * its TLS) in a vfork child corrupted its parent. */
 	policy(unw.as, UNW_CACHE_PER_THREAD);
+rules:;
 	long t = sct_raw6(__NR_mmap, 0, NRULES * sizeof *rules,
 			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
@@ -174,12 +177,17 @@ static SCT_SIGSAFE uint64_t learn(uint64_t key)
 	return rule_make(R_STD, 1, 16, -16);
 }
 
-/* signal-safe: unw_backtrace from the frame (ip, sp, bp): IPS[0] = IP */
+/* signal-safe: unw_backtrace from the frame (ip, sp, bp): IPS[0] = IP;
+ * without libunwind (eh mode) the stack ends there */
 static SCT_SIGSAFE unsigned fallback(uint64_t *ips, unsigned max,
 				     uint64_t ip, uint64_t sp, uint64_t bp,
 				     int exact)
 {
 	uint64_t buf[SCT_STK_MAX_DEPTH + 1];
+	if (!unw.bt) { /* eh mode: the stack ends at a frame with no rule */
+		ips[0] = ip;
+		return 1;
+	}
 	unsigned long regs[3] = { exact ? ip : ip - 1, sp, bp };
 	if (max > SCT_STK_MAX_DEPTH)
 		max = SCT_STK_MAX_DEPTH;
@@ -328,5 +336,6 @@ SCT_SIGSAFE void sct_unw_forget(uint64_t lo, uint64_t hi)
 					 __ATOMIC_RELEASE);
 		}
 	}
-	unw.flush(unw.as, lo, hi);
+	if (unw.flush)
+		unw.flush(unw.as, lo, hi);
 }

@@ -1,5 +1,7 @@
-/* Caller stacks, libunwind mode: a walk over per-address unwind rules
- * learnt from libunwind (preload/unwind.c), for preload/stack.c.
+/* Caller stacks, eh and libunwind modes: a walk over per-address unwind
+ * rules read from the objects' .eh_frame (preload/unwind.c, cfi.c), for
+ * preload/stack.c; in libunwind mode, unw_backtrace takes the frames no
+ * rule describes.
  *
  * Calling contract as in stack.h: the caller holds the guard, has set the
  * trap selector to ALLOW and sct_self.in_unwind, and keeps errno. */
@@ -17,8 +19,9 @@ typedef int (*sct_bt_fn)(void **, int);
 int sct_stk_uc_trace(void **buf, int n, const unsigned long regs[3],
 		     sct_bt_fn bt);
 
-/* Constructor, once, after dlopen of libunwind (LIB): looks up what the
- * walk needs and maps its rule table; -1 when something is missing. */
+/* Constructor, once: maps the rule table and, after dlopen of libunwind
+ * (LIB; NULL in eh mode, where a frame with no rule ends the stack),
+ * looks up what the fallback needs; -1 when something is missing. */
 int sct_unw_init(void *lib, sct_bt_fn bt);
 
 

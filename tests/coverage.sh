@@ -2,7 +2,8 @@
 # Coverage against strace (issue 4): bench/coverage.sh's corpus (ls, cat,
 # cp, tar czf, gzip, sort, find, sh pipelines, python3 with a thread and a
 # subprocess, perl, sqlite3, git status) under strace -f and under sctrace,
-# in each trap mode the kernel has, with caller stacks off and on.  Each
+# in each trap mode the kernel has, with caller stacks off and on (the
+# default unwinder; SCTRACE_UNWIND=libunwind too in the first mode).  Each
 # check passes when every program's share of strace's syscalls that
 # sctrace saw too is at least 99%.  A mode below that is run once more
 # (a program's own calls vary a little from run to run: futex waits of
@@ -38,17 +39,18 @@ for m in sud seccomp; do
 	fi
 done
 checks=()
-for m in "${modes[@]}"; do checks+=("$m:0" "$m:16"); done
+for m in "${modes[@]}"; do checks+=("$m:0:eh" "$m:16:eh"); done
+[ ${#modes[@]} -gt 0 ] && checks+=("${modes[0]}:16:libunwind")
 [ ${#checks[@]} -gt 0 ] || { echo "1..0 # SKIP no trap mode available (SCTRACE_TRAP=sud and seccomp both refused)"; exit 77; }
 
 echo "1..${#checks[@]}"
 n=0 failed=0
 for c in "${checks[@]}"; do
-	m=${c%%:*} s=${c#*:}
+	IFS=: read -r m s u <<<"$c"
 	n=$((n + 1))
-	desc="SCTRACE_TRAP=$m SCTRACE_STACK=$s: every program >= 99% of strace's calls"
+	desc="SCTRACE_TRAP=$m SCTRACE_STACK=$s$([ "$s" = 0 ] || echo " SCTRACE_UNWIND=$u"): every program >= 99% of strace's calls"
 	for try in 1 2; do
-		SCTRACE_TRAP=$m SCTRACE_STACK=$s bash "$SRC/bench/coverage.sh" "$BUILD" >"$T/out" 2>&1
+		SCTRACE_TRAP=$m SCTRACE_STACK=$s SCTRACE_UNWIND=$u bash "$SRC/bench/coverage.sh" "$BUILD" >"$T/out" 2>&1
 		rc=$?
 		low=$(awk '$5 ~ /^[0-9.]+$/ && $5 + 0 < 99 { print $1 " " $5 "%" }' "$T/out")
 		min=$(sed -n 's/^minimum share: \([0-9.]*\)%.*/\1/p' "$T/out")

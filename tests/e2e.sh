@@ -126,25 +126,28 @@ a=$(ls /proc/self/fd 2>/dev/null | sort | tr '\n' ' ')
 b=$("$S" -o "$T/fds.trace" -- ls /proc/self/fd 2>/dev/null | sort | tr '\n' ' ')
 [ "$a" = "$b" ]; ok $? "fds: same open fds traced as untraced ($b)"
 
-# 13. the same with the library's defaults (caller stacks with libunwind,
-# whose own pipe must stay out of the program's way): the program's next
-# fd is the one it gets untraced; threads, then a subprocess (vfork) whose
-# output comes back through a pipe intact
+# 13. the same with the library's defaults (caller stacks, the eh
+# unwinder) and with SCTRACE_UNWIND=libunwind (whose own pipe must stay out
+# of the program's way): the program's next fd is the one it gets
+# untraced; threads, then a subprocess (vfork) whose output comes back
+# through a pipe intact
 if command -v python3 >/dev/null 2>&1; then
+ for unw in eh libunwind; do
   nextfd='import os; print(os.open("/dev/null", os.O_RDONLY))'
   a=$(python3 -c "$nextfd" 2>&1)
-  b=$(SCTRACE_DIR=$T/fd13 LD_PRELOAD=$LIB python3 -c "$nextfd" 2>&1)
-  [ "$a" = "$b" ]; ok $? "fds: the program's next fd with stacks on: $b (untraced $a)"
+  b=$(SCTRACE_UNWIND=$unw SCTRACE_DIR=$T/fd13$unw LD_PRELOAD=$LIB python3 -c "$nextfd" 2>&1)
+  [ "$a" = "$b" ]; ok $? "fds: the program's next fd with stacks on ($unw): $b (untraced $a)"
   pysub='import threading, os, subprocess
 ts = [threading.Thread(target=lambda: [os.stat("/") for _ in range(2000)]) for _ in range(4)]
 [t.start() for t in ts]; [t.join() for t in ts]
 print(subprocess.run(["/bin/echo", "child"], capture_output=True).stdout)'
   good=0
   for i in 1 2 3; do
-    b=$(SCTRACE_DIR=$T/py13 LD_PRELOAD=$LIB python3 -c "$pysub" 2>&1)
+    b=$(SCTRACE_UNWIND=$unw SCTRACE_DIR=$T/py13$unw LD_PRELOAD=$LIB python3 -c "$pysub" 2>&1)
     [ "$b" = "b'child\n'" ] && good=$((good+1))
   done
-  [ $good = 3 ]; ok $? "threads, then subprocess output through a pipe, stacks on: intact $good of 3 (last: $b)"
+  [ $good = 3 ]; ok $? "threads, then subprocess output through a pipe, stacks on ($unw): intact $good of 3 (last: $b)"
+ done
 fi
 
 echo "1..$n"

@@ -51,7 +51,7 @@ check_text() { # LABEL FILE
 }
 
 for trap in sud seccomp; do
-	for unw in libunwind fp; do
+	for unw in eh libunwind fp; do
 		m="$trap/$unw" d=$T/$trap-$unw
 		out=$(SCTRACE_TRAP=$trap SCTRACE_UNWIND=$unw timeout -k 5 20 "$S" -k -D "$d" -e trace=write -o "$d.txt" -- "$P/callchain" "$LIB" 2> "$d.err")
 		rc=$?

@@ -649,8 +649,9 @@ int checks(const char *mode, int base)
 	tap_run = base - 1;
 	OK(h && h->magic == SCT_STK_MAGIC && h->depth == 16 &&
 		   h->pid == (uint32_t)getpid() &&
-		   h->unwind == (strcmp(mode, "fp") == 0 ? SCT_UNWIND_FP
-							  : SCT_UNWIND_LIBUNWIND),
+		   h->unwind == (strcmp(mode, "fp") == 0	  ? SCT_UNWIND_FP
+				 : strcmp(mode, "eh") == 0 ? SCT_UNWIND_EH
+							   : SCT_UNWIND_LIBUNWIND),
 	   "side file %s/PID-IMAGE.stk, header", mode, dir);
 	if (!h)
 		return 1;
@@ -941,13 +942,14 @@ int checks(const char *mode, int base)
 
 int main(void)
 {
-	static const char *const modes[] = { "libunwind", "fp" };
+	static const char *const modes[] = { "eh", "libunwind", "fp" };
+	const int nmodes = (int)(sizeof modes / sizeof *modes);
 	snprintf(dir, sizeof dir, "/tmp/sct-test-stack-XXXXXX");
 	if (!mkdtemp(dir))
 		bail_out("mkdtemp: %s", strerror(errno));
-	plan(2 * NCHECKS);
+	plan(nmodes * NCHECKS);
 	int failed = 0;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nmodes; i++) {
 		fflush(stdout);
 		pid_t pid = fork();
 		if (pid == 0)

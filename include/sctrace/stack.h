@@ -81,8 +81,10 @@ struct sct_stk_hdr {
 
 enum sct_unwind_mode {
 	SCT_UNWIND_OFF = 0,
-	SCT_UNWIND_LIBUNWIND = 1, /* unw_backtrace */
+	SCT_UNWIND_LIBUNWIND = 1, /* the .eh_frame walk, unw_backtrace where
+				     it has no rule */
 	SCT_UNWIND_FP = 2,        /* frame-pointer walk, guarded reads */
+	SCT_UNWIND_EH = 3,        /* the .eh_frame walk alone (no library) */
 };
 
 struct sct_stk_slot {
