@@ -8,20 +8,19 @@
  *
  * Configuration (read once by sct_stack_init):
  *   SCTRACE_STACK=N     frames per stack, 0..64 (0: off; default 16)
- *   SCTRACE_UNWIND=M    libunwind (default: unw_backtrace, DWARF unwind
- *                       info, fast per-thread cache) or fp (frame-pointer
- *                       walk: right only where every frame keeps a frame
- *                       pointer; a leaf without one, such as glibc's
- *                       syscall stubs, loses its caller; about 10x
- *                       cheaper)
+ *   SCTRACE_UNWIND=M    eh (default: a walk over rules read from the
+ *                       objects' .eh_frame, one per code address,
+ *                       preload/unwind.c and cfi.c; a frame with no
+ *                       simple rule ends the stack), libunwind (the same
+ *                       walk, and unw_backtrace for the frames it has no
+ *                       simple rule for) or fp (frame-pointer walk: right
+ *                       only where every frame keeps a frame pointer; a
+ *                       leaf without one, such as glibc's syscall stubs,
+ *                       loses its caller)
  *
- * libunwind mode walks rules learnt from libunwind, one per code address
- * (preload/unwind.c), and hands frames it has no simple rule for to
- * unw_backtrace.
- *
- * libunwind.so.8 is dlopen'ed RTLD_LOCAL (not linked): with stacks off it
- * is never loaded, and its exported _Unwind_* and weak `backtrace` never
- * join the program's global symbol scope.
+ * libunwind.so.8 is dlopen'ed RTLD_LOCAL (not linked), in libunwind mode
+ * only: otherwise it is never loaded, and its exported _Unwind_* and weak
+ * `backtrace` never join the program's global symbol scope.
  *
  * Calling contract, for every SCT_SIGSAFE function below: the caller holds
  * the reentrancy guard (sct_self.guard > 0), so libc calls made inside
@@ -40,7 +39,7 @@
 
 /* Constructor only, once: after sct_pid, sct_image, sct_cfg.dir and
  * sct_cfg.exe are set and the ring directory is usable (check_dir), after
- * the START event, with the guard held.  With libunwind, first makes the
+ * the START event, with the guard held.  In libunwind mode, first makes the
  * process's first malloc outside the guard (traced: see stack.c).  Reads SCTRACE_STACK / SCTRACE_UNWIND, loads libunwind
  * (libunwind mode), creates and fills the side file (8192 stack slots, a
  * 256 KiB module log: 1.4 MiB of /dev/shm at 16 frames, 4.5 MiB at 64),
@@ -57,7 +56,7 @@ extern int sct_stacks_on;
 /* signal-safe: once per new thread, when its ring is created (from
  * sct_thread_ring, in a wrapper or the SIGSYS handler): finds the thread's
  * stack range (/proc/self/maps; the walks read only inside it) and, in
- * libunwind mode, learns the rules of its outer frames. */
+ * eh and libunwind modes, learns the rules of its outer frames. */
 SCT_SIGSAFE void sct_stack_warm_thread(void);
 
 /* signal-safe: the stack id of a call recorded by a wrapper, called from

@@ -1,4 +1,5 @@
-/* Caller stacks, libunwind mode: the walk (preload/stack.c calls it).
+/* Caller stacks, eh and libunwind modes: the walk (preload/stack.c
+ * calls it).
  *
  * unw_backtrace costs ~70 instructions a frame even when warm (its
  * per-thread cache is a hash probe, then bitfields and spills): about
@@ -14,9 +15,10 @@
  * The last frame (_start: return address undefined) has rule LAST.  A
  * signal trampoline's (__restore_rt) is OTHER with RULE_SIG: the walk
  * reads the interrupted rip, rsp and rbp off the signal frame.  Any other
- * shape (CFA expressions, a CFA off another register) has rule OTHER: the
- * walk hands that frame and the rest of the stack to unw_backtrace, as
- * sct_stk_uc_trace does for a trapped call.
+ * shape (CFA expressions, a CFA off another register) has rule OTHER: in
+ * libunwind mode the walk hands that frame and the rest of the stack to
+ * unw_backtrace, as sct_stk_uc_trace does for a trapped call; in eh mode
+ * (no libunwind loaded) the stack ends there.
  *
  * Learning a rule (once per code address and process) reads the object's
  * own unwind table (.eh_frame, preload/cfi.c: ~150 ns).  Code that no

@@ -1,7 +1,7 @@
 /* preload/stack.c through its harness (tests/stack/harness.c): stacks of
  * a wrapped call and of a trapped raw syscall come out innermost first
- * (level2, level1, main), under both unwinders; libunwind mode's walk
- * gives exactly unw_backtrace's frames (frame shapes, a signal frame,
+ * (level2, level1, main), under the three unwinders; the eh and libunwind
+ * modes' walk gives exactly unw_backtrace's frames (frame shapes, a signal frame,
  * threads), and so does the capture from inside; the module log has the
  * start snapshot, then MAP and UNMAP of a dlopen'ed library; a fork child
  * gets a side file of its own with the parent's log.  Prints the cost of
