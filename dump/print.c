@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -691,10 +692,16 @@ static void print_wait_status(struct sbuf *o, int s)
 /* ------------------------------------------------------------------------ */
 /* struct printers                                                          */
 
-static void print_stat(struct sbuf *o, const unsigned char *p)
+_Static_assert(offsetof(struct stat, st_size) + 8 == SCT_STAT_PREFIX,
+	       "struct stat prefix");
+_Static_assert(offsetof(struct statx, stx_size) + 8 == SCT_STATX_PREFIX,
+	       "struct statx prefix");
+
+/* P: LEN >= SCT_STAT_PREFIX bytes of a struct stat (older rings: all) */
+static void print_stat(struct sbuf *o, const unsigned char *p, size_t len)
 {
-	struct stat st;
-	memcpy(&st, p, sizeof st);
+	struct stat st = { 0 };
+	memcpy(&st, p, len < sizeof st ? len : sizeof st);
 	sb_puts(o, "{st_mode=");
 	print_symbolic_mode(o, st.st_mode);
 	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
@@ -704,10 +711,10 @@ static void print_stat(struct sbuf *o, const unsigned char *p)
 		sb_printf(o, ", st_size=%lld, ...}", (long long)st.st_size);
 }
 
-static void print_statx(struct sbuf *o, const unsigned char *p)
+static void print_statx(struct sbuf *o, const unsigned char *p, size_t len)
 {
-	struct statx sx;
-	memcpy(&sx, p, sizeof sx);
+	struct statx sx = { 0 };
+	memcpy(&sx, p, len < sizeof sx ? len : sizeof sx);
 	sb_puts(o, "{stx_mask=");
 	sct_print_xlat(o, &statx_mask, sx.stx_mask);
 	sb_puts(o, ", stx_attributes=");
@@ -918,9 +925,9 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 	}
 	/* the fixed-size kinds need their whole struct */
 	static const size_t fixsize[SCT_K__COUNT] = {
-		[SCT_K_stat] = sizeof(struct stat),
+		[SCT_K_stat] = SCT_STAT_PREFIX,
 		[SCT_K_statfs] = sizeof(struct statfs),
-		[SCT_K_statx] = sizeof(struct statx),
+		[SCT_K_statx] = SCT_STATX_PREFIX,
 		[SCT_K_timespec] = 16,
 		[SCT_K_timespec_out] = 16,
 		[SCT_K_timeval] = 16,
@@ -1002,13 +1009,13 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 		break;
 	}
 	case SCT_K_stat:
-		print_stat(o, p);
+		print_stat(o, p, len);
 		break;
 	case SCT_K_statfs:
 		print_statfs(o, p);
 		break;
 	case SCT_K_statx:
-		print_statx(o, p);
+		print_statx(o, p, len);
 		break;
 	case SCT_K_timespec:
 	case SCT_K_timespec_out:

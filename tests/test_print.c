@@ -343,6 +343,12 @@ static void test_structs(void)
 	       "stat sticky dir");
 	is_str(kind(SCT_K_stat, 0x7ffc10, NULL, 0, 0), "0x7ffc10",
 	       "stat failed: pointer");
+	/* what the preload captures: the prefix up to st_size */
+	is_str(kind(SCT_K_stat, 0x1000, &st, SCT_STAT_PREFIX, SCT_BF_OUT),
+	       "{st_mode=S_IFDIR|S_ISVTX|0777, st_size=4096, ...}",
+	       "stat: the captured prefix is enough");
+	is_str(kind(SCT_K_stat, 0x1000, &st, SCT_STAT_PREFIX - 8, SCT_BF_OUT),
+	       "0x1000", "stat: less than the prefix: pointer");
 
 	struct statx sx;
 	memset(&sx, 0, sizeof sx);
@@ -353,6 +359,10 @@ static void test_structs(void)
 	       "{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, "
 	       "stx_mode=S_IFREG|0644, stx_size=1221, ...}",
 	       "statx");
+	is_str(kind(SCT_K_statx, 0x1000, &sx, SCT_STATX_PREFIX, SCT_BF_OUT),
+	       "{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, "
+	       "stx_mode=S_IFREG|0644, stx_size=1221, ...}",
+	       "statx: the captured prefix is enough");
 
 	struct statfs sf;
 	memset(&sf, 0, sizeof sf);

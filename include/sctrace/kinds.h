@@ -14,11 +14,22 @@
  *                    (sockaddr with socklen_t)
  *            FIXIN   SIZE bytes at the address, before the call effect
  *            FIXOUT  SIZE bytes at the address after a successful call
+ *                    (stat, statx: the struct's first SIZE bytes, up to
+ *                    the last field strace prints without -v; see
+ *                    SCT_STAT_PREFIX)
  *            STRARR  NULL-terminated array of strings (argv)
  *            COUNT   NULL-terminated array, only its length (envp)
  */
 #ifndef SCTRACE_KINDS_H
 #define SCTRACE_KINDS_H
+
+/* Bytes captured of struct stat and struct statx (x86-64): the prefix up
+ * to and including st_size / stx_size, which holds every field strace
+ * prints without -v (st_mode, st_rdev, st_size; stx_mask,
+ * stx_attributes, stx_mode, stx_size).  A third of the whole struct:
+ * a stat-heavy program's ring holds half as many records more. */
+#define SCT_STAT_PREFIX 56  /* offsetof(struct stat, st_size) + 8 */
+#define SCT_STATX_PREFIX 48 /* offsetof(struct statx, stx_size) + 8 */
 
 #define SCT_KINDS(X)                                                     \
 	X(int, NONE, 0)        /* signed 32-bit decimal */               \
@@ -41,9 +52,9 @@
 	X(bufout, BUFOUT, 0)   /* bytes out, length = return value */    \
 	X(flags, NONE, 0)      /* OR of flags of xlat PARAM */           \
 	X(enum, NONE, 0)       /* one value of xlat PARAM */             \
-	X(stat, FIXOUT, 144)   /* struct stat, out */                    \
+	X(stat, FIXOUT, SCT_STAT_PREFIX) /* struct stat: see above */     \
 	X(statfs, FIXOUT, 120) /* struct statfs, out */                  \
-	X(statx, FIXOUT, 256)  /* struct statx, out */                   \
+	X(statx, FIXOUT, SCT_STATX_PREFIX) /* struct statx: see above */ \
 	X(timespec, FIXIN, 16) /* struct timespec, in */                 \
 	X(timespec_out, FIXOUT, 16) /* struct timespec, out */           \
 	X(timeval, FIXIN, 16)  /* struct timeval, in */                  \
