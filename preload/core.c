@@ -22,8 +22,8 @@
 #define PAGE 4096ul
 #define RING_POPULATE (SCT_HDR_SIZE + (64ul << 10))
 
-sct_real_fn sct_realv[SCT_FN__COUNT];
-struct sct_config sct_cfg;
+SCT_HOTDATA sct_real_fn sct_realv[SCT_FN__COUNT];
+SCT_HOTDATA struct sct_config sct_cfg;
 int sct_pid;
 uint64_t sct_image;
 __thread struct sct_thread sct_self __attribute__((tls_model("initial-exec")));
@@ -69,7 +69,6 @@ SCT_SIGSAFE uint64_t sct_now(void)
 /* Durations come from the time stamp counter when it is invariant: one
  * clock read per call instead of two.  Its rate is derived from the pair
  * (clock, counter) taken at start and the one taken at each call's entry. */
-static int use_tsc;
 static uint64_t tsc0, ns0;
 
 static inline uint64_t rdtsc(void)
@@ -97,7 +96,7 @@ static SCT_SIGSAFE __attribute__((noinline)) void
 start_time_slow(struct sct_call *c)
 {
 	struct sct_thread *t = &sct_self;
-	if (!use_tsc) {
+	if (!sct_cfg.use_tsc) {
 		c->ts = sct_now();
 		c->tsc = 0;
 		return;
@@ -131,7 +130,7 @@ static inline SCT_SIGSAFE void start_time(struct sct_call *c)
 static inline SCT_SIGSAFE uint64_t end_time(const struct sct_call *c)
 {
 	double rate = sct_self.cal_rate;
-	if (__builtin_expect(use_tsc && rate > 0, 1))
+	if (__builtin_expect(sct_cfg.use_tsc && rate > 0, 1))
 		return c->ts + tsc_ns(rdtsc() - c->tsc, rate);
 	return sct_now();
 }
@@ -148,7 +147,7 @@ static void init_tsc(void)
 	if (d & (1u << 8)) { /* invariant TSC: constant rate, never stops */
 		ns0 = sct_now();
 		tsc0 = rdtsc();
-		use_tsc = 1;
+		sct_cfg.use_tsc = 1;
 	}
 }
 
@@ -657,36 +656,38 @@ static SCT_SIGSAFE uint32_t capture_bound(const struct sct_argdesc *ad)
 	}
 }
 
-/* Per syscall number, computed once the capture bound is known: the
- * blob bytes its arguments can need (all six), and whether its only
- * captured input is one C string (see failed_but_read()). */
-static uint32_t cap_bytes[SCT_NSYS];
-static uint8_t cap_one_str[SCT_NSYS];
-/* bit I: argument I has a kind that captures memory */
-static uint8_t cap_mask[SCT_NSYS];
-/* sct_trap_adopts(nr), a function of nr alone, looked up once: it sits on
- * every wrapper's path when the trap layer is on, and a call there makes
- * sct_begin() save and restore five registers. */
-static uint8_t trap_adopts[SCT_NSYS];
+/* Per syscall number, computed once the capture bound is known, in one
+ * table (one cache line for a call's look-ups):
+ *  - bytes: the blob bytes its arguments can need (all six);
+ *  - mask: bit I, argument I has a kind that captures memory;
+ *  - one_str: its only captured input is one C string (see
+ *    failed_but_read());
+ *  - adopts: sct_trap_adopts(nr), a function of nr alone, looked up once:
+ *    it sits on every wrapper's path when the trap layer is on, and a
+ *    call there makes sct_begin() save and restore five registers. */
+static struct nrinfo {
+	uint32_t bytes;
+	uint8_t mask, one_str, adopts, _pad;
+} nrinfo[SCT_NSYS] SCT_HOTDATA;
 
 static void init_capture_tables(void)
 {
 	for (unsigned nr = 0; nr < SCT_NSYS; nr++) {
 		const struct sct_sysent *se = &sct_sysent[nr];
 		unsigned inputs = 0, strs = 0;
-		trap_adopts[nr] = sct_trap_adopts(nr) != 0;
+		nrinfo[nr].adopts = sct_trap_adopts(nr) != 0;
 		if (!se->name)
 			continue;
 		for (int i = 0; i < se->nargs && i < 6; i++) {
 			unsigned cap = kind_cap[se->args[i].kind];
-			cap_bytes[nr] += capture_bound(&se->args[i]);
+			nrinfo[nr].bytes += capture_bound(&se->args[i]);
 			if (cap != SCT_CAP_NONE)
-				cap_mask[nr] |= (uint8_t)(1u << i);
+				nrinfo[nr].mask |= (uint8_t)(1u << i);
 			if (cap != SCT_CAP_NONE && cap != SCT_CAP_BUFOUT &&
 			    cap != SCT_CAP_FIXOUT)
 				inputs++, strs += cap == SCT_CAP_CSTR;
 		}
-		cap_one_str[nr] = inputs == 1 && strs == 1;
+		nrinfo[nr].one_str = inputs == 1 && strs == 1;
 	}
 }
 
@@ -696,7 +697,7 @@ static void init_capture_tables(void)
  * (a probe through process_vm_readv costs ~1.5 us). */
 static SCT_SIGSAFE int failed_but_read(unsigned nr, int err)
 {
-	if (nr >= SCT_NSYS || !cap_one_str[nr])
+	if (nr >= SCT_NSYS || !nrinfo[nr].one_str)
 		return 0;
 	switch (err) {
 	case ENOENT: case ENOTDIR: case ELOOP: case EACCES: case EEXIST:
@@ -718,7 +719,7 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 			      !(flags & SCT_RF_NORETURN) &&
 				      (!failed || failed_but_read(c->nr, err)) };
 	/* the arguments that capture, in order, below nargs */
-	unsigned m = cap_mask[c->nr] & ((1u << nargs) - 1);
+	unsigned m = nrinfo[c->nr].mask & ((1u << nargs) - 1);
 	for (; m; m &= m - 1) {
 		int i = __builtin_ctz(m);
 		if (se->args[i].cond && i > 0 &&
@@ -749,7 +750,7 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	if (!w)
 		return;
 	const struct sct_sysent *se = nr < SCT_NSYS ? &sct_sysent[nr] : 0;
-	const uint32_t caps = se ? cap_bytes[nr] : 0;
+	const uint32_t caps = se ? nrinfo[nr].bytes : 0;
 	int nargs = c->nargs > 6 ? 6 : c->nargs;
 	/* the bound of all six arguments: a few bytes more than needed when
 	 * a wrapper passes fewer, never less */
@@ -871,7 +872,7 @@ begin_other(struct sct_call *c, unsigned fn, unsigned nr, const long *args,
 		return 0;
 	}
 	if (sct_trap_mode != 0 &&
-	    (nr < SCT_NSYS ? trap_adopts[nr] : sct_trap_adopts(nr))) {
+	    (nr < SCT_NSYS ? nrinfo[nr].adopts : sct_trap_adopts(nr))) {
 		/* the real function's syscall traps; the handler records it
 		 * under this wrapper's name */
 		t->adopt_fn = (uint16_t)fn;
@@ -891,7 +892,7 @@ SCT_SIGSAFE SCT_HOT int sct_begin(struct sct_call *c, unsigned fn,
 	if (__builtin_expect(!sct_cfg.enabled || t->guard ||
 				     t->cal_left == 0 ||
 				     (sct_trap_mode != 0 &&
-				      (nr >= SCT_NSYS || trap_adopts[nr])),
+				      (nr >= SCT_NSYS || nrinfo[nr].adopts)),
 			     0))
 		return begin_other(c, fn, nr, args, nargs);
 	return begin_record(t, c, fn, nr, args, nargs);

@@ -38,10 +38,6 @@ struct sct_thread {
 #define SCT_SEL_BLOCK 1
 
 struct sct_config {
-	int enabled;           /* tracing on (constructor done, dir usable) */
-	int overwrite;         /* flight recorder mode */
-	unsigned str_max;      /* capture bound */
-	uint64_t ring_size;    /* data bytes per ring, power of two */
 	char dir[SCT_PATH_MAX];
 	char exe[256];
 	char comm[16];
@@ -50,6 +46,13 @@ struct sct_config {
 	char *saved_env[SCT_MAX_SAVED_ENV];
 	int nsaved_env;
 	int trap_req;          /* SCTRACE_TRAP: enum sct_trap_mode, -1: auto */
+	uint64_t ring_size;    /* data bytes per ring, power of two */
+	/* read by every traced call: last, next to what follows in .data
+	 * (SCT_HOTDATA: sct_realv) */
+	int overwrite;         /* flight recorder mode */
+	unsigned str_max;      /* capture bound */
+	int use_tsc;           /* durations from the invariant TSC */
+	int enabled;           /* tracing on (constructor done, dir usable) */
 };
 
 extern struct sct_config sct_cfg;

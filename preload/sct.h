@@ -25,6 +25,12 @@
 /* on the path of every traced call: the linker groups these functions
  * (.text.hot), so that a call touches few code pages */
 #define SCT_HOT __attribute__((hot))
+/* read by every traced call: these variables share .data's few pages (the
+ * linker puts .data.* input sections in .data, which holds nothing else
+ * of size), so that a call touches few data pages: after each system
+ * call, a kernel with page-table isolation and no PCID has flushed the
+ * TLB, and each page costs a walk */
+#define SCT_HOTDATA __attribute__((section(".data.sct_hot")))
 
 typedef long (*sct_real_fn)(long, long, long, long, long, long);
 

@@ -71,7 +71,7 @@ static __thread struct {
 	int warm;
 } tstk;
 
-int sct_stacks_on;
+SCT_HOTDATA int sct_stacks_on;
 
 /* ---- small helpers --------------------------------------------------- */
 

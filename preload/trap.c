@@ -60,7 +60,7 @@ void sct_gate_sigreturn(void);
 long sct_gate_clone(const long *gregs);
 __attribute__((noreturn)) void sct_gate_vfork(long flags, long sp);
 
-int sct_trap_mode;
+SCT_HOTDATA int sct_trap_mode;
 
 /* The program's own SIGSYS action, kept aside; and, per signal, whether
  * it asked for SIGSYS in that handler's sa_mask. */
