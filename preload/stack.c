@@ -380,9 +380,9 @@ static void log_snapshot(struct sct_stk_hdr *h)
 
 /* ---- unwinding -------------------------------------------------------- */
 
-/* Reads of /proc/self/maps (~20 us each) a thread may make in eh or libunwind
- * mode for a stack pointer below its own stack's known low end (the main
- * thread's stack grows) before it stops looking. */
+/* Reads of /proc/self/maps (~20 us each) a thread may make in eh or
+ * libunwind mode for a stack pointer below its own stack's known low end
+ * (the main thread's stack grows) before it stops looking. */
 #define LOOKUPS_MAX 64u
 
 /* signal-safe: the end of the thread's signal stack if SP is on it, else
@@ -451,6 +451,14 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
 				 uint64_t sp, uint64_t bp, int exact,
 				 struct sct_unw_trail *tr);
 
+/* signal-safe: walk() from the frame F (saved rbp, then the return
+ * address, the caller's stack pointer just above): IPS[0] = F[1] */
+static inline SCT_SIGSAFE unsigned walk_frame(uint64_t *ips, unsigned max,
+					      const uint64_t *f)
+{
+	return walk(ips, max, f[1], (uint64_t)(f + 2), f[0], 0, 0);
+}
+
 /* signal-safe: raw return addresses of the calling code, innermost first
  * (frame 0 is in this library); inlined: one frame less to walk */
 static inline __attribute__((always_inline)) SCT_SIGSAFE unsigned
@@ -462,10 +470,8 @@ unwind_here(uint64_t *ips, unsigned max)
 		sct_self.in_unwind = 0;
 		return n > 0 ? (unsigned)n : 0;
 	}
-	if (stk.mode == SCT_UNWIND_EH) { /* from this function's frame */
-		const uint64_t *f = __builtin_frame_address(0);
-		return walk(ips, max, f[1], (uint64_t)(f + 2), f[0], 0, 0);
-	}
+	if (stk.mode == SCT_UNWIND_EH) /* from this function's frame */
+		return walk_frame(ips, max, __builtin_frame_address(0));
 	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 	uintptr_t hi = stack_hi(fp, 2);
 	return hi ? fp_walk(ips, max, fp, fp, hi) : 0;
@@ -507,8 +513,8 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
  * sets: a call site reached through two callers keeps both.  Mapped for
  * a thread by its first capture (raw mmap, ~53 KiB of address space, a
  * page touched per set used), unmapped when the thread exits.  Only for
- * the eh and libunwind walk (fast), and never in a capture nested in another (a
- * signal handler's, while in_unwind). */
+ * the eh and libunwind walk (fast), and never in a capture nested in
+ * another (a signal handler's, while in_unwind). */
 #define MEMO_SETS 64u
 struct memo {
 	uint64_t ip, sp, bp;  /* the walk's start; ip 0: empty */
@@ -628,7 +634,7 @@ SCT_SIGSAFE void sct_stack_warm_thread(void)
 	 * per-thread cache (~1 ms, mmaps) is made by the first stack that
 	 * needs unw_backtrace, if any (see unwind.c) */
 	if (stk.fast)
-		walk(ips, stk.depth, fp[1], (uint64_t)(fp + 2), fp[0], 0, 0);
+		walk_frame(ips, stk.depth, fp);
 	sct_self.sel = sel;
 	errno = e;
 }
@@ -869,8 +875,9 @@ static int load_libunwind(void)
 {
 	void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
-		sct_msg("cannot load libunwind.so.8 (the default SCTRACE_UNWIND=eh ",
-			"needs no library); caller stacks are off", 0);
+		sct_msg("cannot load libunwind.so.8 (the default ",
+			"SCTRACE_UNWIND=eh needs no library); caller stacks ",
+			"are off");
 		return -1;
 	}
 	stk.bt = (sct_bt_fn)dlsym(lib, "unw_backtrace");
