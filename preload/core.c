@@ -20,7 +20,7 @@
 #define MAX_STR_MAX 65536u
 #define ARGV_BOUND 4096u
 #define PAGE 4096ul
-#define RING_POPULATE (SCT_HDR_SIZE + (64ul << 10))
+#define RING_POPULATE (SCT_HDR_SIZE + (16ul << 10))
 
 SCT_HOTDATA sct_real_fn sct_realv[SCT_FN__COUNT];
 SCT_HOTDATA struct sct_config sct_cfg;

@@ -40,7 +40,7 @@
 #define DEFAULT_DEPTH 16u
 #define NSLOTS 8192u               /* stack table slots (power of two) */
 #define MOD_LOG_SIZE (256u << 10)  /* module log bytes */
-#define SLOTS_FIRST (64u << 10)    /* stack slot bytes populated at start */
+#define SLOTS_FIRST (4u << 10)     /* stack slot bytes populated at start */
 #define LOG_FIRST (16u << 10)      /* module log bytes populated at start */
 /* frames of libsctrace.so itself above a wrapped call's caller (record
  * path, wrapper): asked for on top of the depth and dropped; learnt */
@@ -337,10 +337,8 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 		side_fail("cannot size, map or name the stack file (errno ", r);
 		return 0;
 	}
-	/* the writer's index (private) */
-	uint64_t ilen;
-	void *index = sct_stk_index_mem(&ilen);
-	sct_populate(index, ilen);
+	/* the writer's index (private, .bss) gets its pages as stacks land
+	 * in them: a short program touches a few of its 16 */
 	struct sct_stk_hdr *h = map;
 	const char *s = sct_cfg.exe;
 	for (unsigned i = 0; i < sizeof h->exe - 1 && s[i]; i++)

@@ -51,12 +51,6 @@ static inline int same_frames(const uint64_t *a, const uint64_t *b,
 #define IDX_SIZE 16384u /* entries (power of two), 2 x the preload's slots */
 static uint32_t idx[IDX_SIZE] __attribute__((aligned(4096)));
 
-SCT_SIGSAFE void *sct_stk_index_mem(uint64_t *len)
-{
-	*len = sizeof idx;
-	return idx;
-}
-
 static inline uint32_t file_tag(const struct sct_stk_hdr *h)
 {
 	uint64_t x = (h->image ^ ((uint64_t)h->pid << 32)) *
@@ -68,7 +62,7 @@ static inline uint32_t file_tag(const struct sct_stk_hdr *h)
  * mod_lim are populated, the rest is populated STK_CHUNK bytes at a time
  * by the writer that first needs it (concurrent writers may populate the
  * same pages: harmless), then the limit moves on (a CAS: never back). */
-#define STK_CHUNK (64u << 10)
+#define STK_CHUNK (16u << 10)
 static long (*stk_populate)(void *, uint64_t);
 static uint64_t slot_lim, mod_lim;
 

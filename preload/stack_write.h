@@ -26,9 +26,6 @@ SCT_SIGSAFE void sct_stk_sparse(const struct sct_stk_hdr *h,
  * table has no room. */
 SCT_SIGSAFE uint32_t sct_stk_intern(struct sct_stk_hdr *h,
 				    const uint64_t *ips, unsigned n);
-/* signal-safe: the memory of sct_stk_intern's private index (page
- * aligned, *LEN bytes), for its owner to populate at start. */
-SCT_SIGSAFE void *sct_stk_index_mem(uint64_t *len);
 /* signal-safe: append one module log entry; -1 when it does not fit. */
 SCT_SIGSAFE int sct_mod_append(struct sct_stk_hdr *h, unsigned op,
 			       uint64_t ts, uint64_t start, uint64_t end,
