@@ -352,12 +352,12 @@ static SCT_SIGSAFE int cie_parse(uint64_t at, const struct obj *o,
 /* ---- the CFI program -------------------------------------------------- */
 
 /* how a column (rbp, return address) is recovered */
-enum { C_UNSPEC, C_SAME, C_UNDEF, C_OFFSET, C_EXPR, C_OTHER };
+enum { C_UNSPEC, C_SAME, C_UNDEF, C_OFFSET, C_EXPR, C_OTHER, C_REG };
 /* how the CFA is */
 enum { CFA_UNSET, CFA_REG, CFA_EXPR };
 
 struct col {
-	int64_t off; /* C_OFFSET: saved at CFA + off */
+	int64_t off; /* C_OFFSET: saved at CFA + off; C_REG: the register */
 	unsigned how;
 };
 
@@ -540,7 +540,9 @@ static SCT_SIGSAFE int run(struct run *x, struct rd *r)
 			if (rd_uleb(r, &reg) || rd_uleb(r, &reg2))
 				return -1;
 			/* in itself: unchanged */
-			col_set(x, reg, reg2 == reg ? C_SAME : C_OTHER, 0);
+			col_set(x, reg, reg2 == reg ? C_SAME
+				       : reg2 < 16 ? C_REG : C_OTHER,
+				(int64_t)reg2);
 			break;
 		case CFA_expression:
 		case CFA_val_expression:
@@ -619,6 +621,18 @@ static SCT_SIGSAFE void decide(const struct run *x, struct sct_cfi *out)
 	}
 	if (w->cfa == CFA_EXPR || w->ra.how == C_EXPR || w->rbp.how == C_EXPR) {
 		out->why = SCT_CFI_WHY_EXPR;
+		return;
+	}
+	if (w->ra.how == C_REG) {
+		if (w->cfa == CFA_REG && w->cfa_reg == DW_RSP &&
+		    w->cfa_off >= 0 && w->cfa_off <= INT32_MAX &&
+		    !(w->cfa_off & 7) &&
+		    (w->rbp.how == C_UNSPEC || w->rbp.how == C_SAME)) {
+			out->kind = SCT_CFI_RAREG;
+			out->off = w->cfa_off;
+			out->ra_reg = (unsigned)w->ra.off;
+			out->why = SCT_CFI_WHY_OK;
+		}
 		return;
 	}
 	/* the walk keeps the CFA offset as an int32 and reads aligned

@@ -8,8 +8,11 @@
  * plus an offset, the return address column has offset(-8) and rbp is
  * unmentioned, same_value or offset(rbo).  Return address undefined (the
  * outermost frame: _start, a thread's start) is LAST; a CIE with
- * augmentation 'S' (a signal trampoline: __restore_rt) is SIGNAL; any
- * other shape is NONE, and the walk hands the frame to libunwind.
+ * augmentation 'S' (a signal trampoline: __restore_rt) is SIGNAL; the
+ * return address in a register, CFA = rsp + off (glibc's __vfork between
+ * its pop of the return address and its push) is RAREG, usable where all
+ * registers are known (an interrupted instruction); any other shape is
+ * NONE, and the walk hands the frame to libunwind.
  *
  * Everything here is signal-safe: no allocation, no lock, no libc call
  * but _dl_find_object (async-signal-safe and lock-free, glibc >= 2.35),
@@ -27,6 +30,9 @@ enum {
 	SCT_CFI_STD = 1,    /* the rule of the walk: see above */
 	SCT_CFI_LAST = 2,   /* return address undefined: end of the stack */
 	SCT_CFI_SIGNAL = 3, /* CIE augmentation 'S': a signal trampoline */
+	SCT_CFI_RAREG = 4,  /* return address in register ra_reg, CFA =
+			       rsp + off (off >= 0, a multiple of 8), rbp
+			       unchanged */
 };
 
 /* Why a rule is NONE, for diagnostics and tests only:
@@ -40,8 +46,8 @@ enum {
  *            entries, hand-written assembly);
  *   SHAPE    well-formed, but not a rule of the walk: CFA off another
  *            register, an offset that is not a positive multiple of 8,
- *            return address not at CFA - 8, return address or rbp in a
- *            register or by val_offset, rbp undefined. */
+ *            return address not at CFA - 8 (nor in a register as RAREG
+ *            has it), rbp in a register or by val_offset, rbp undefined. */
 enum {
 	SCT_CFI_WHY_OK = 0, /* the kind is not NONE */
 	SCT_CFI_WHY_NOFDE,
@@ -62,6 +68,7 @@ struct sct_cfi {
 	int rbp_base;
 	int64_t off;
 	int64_t rbo;
+	unsigned ra_reg; /* RAREG: DWARF register number (0..15) */
 	uint64_t lo, hi;
 	unsigned why; /* SCT_CFI_WHY_* */
 };

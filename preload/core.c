@@ -772,8 +772,9 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 			      : *ep;
 	rec->err = err;
 	rec->stack_id = !sct_stacks_on || type != SCT_REC_SYSCALL ? 0
-			: t->trap_uc ? sct_stack_trapped(t->trap_uc)
-				     : sct_stack_wrapped(c->frame);
+			: t->stack_preset ? t->stack_preset - 1
+			: t->trap_uc	  ? sct_stack_trapped(t->trap_uc)
+					  : sct_stack_wrapped(c->frame);
 	rec->tid = (uint32_t)(tid ? tid : t->tid);
 	rec->_pad = 0;
 	rec->ts = c->ts;

@@ -27,6 +27,10 @@ struct sct_thread {
 	/* the SIGSYS handler's context while it writes a trapped call's
 	 * record: its stack is unwound from there (preload/stack.c) */
 	const void *trap_uc;
+	/* the stack id + 1 of the record being written, taken earlier (a
+	 * vfork parent's, from the trap's context before the child ran on
+	 * its stack); 0: none, the record path takes it */
+	uint32_t stack_preset;
 	/* preload/stack.c is inside libunwind (or setting up): the libc
 	 * calls reaching the wrappers meanwhile are the tracer's own, not
 	 * lost records */

@@ -683,6 +683,21 @@ SCT_SIGSAFE uint32_t sct_stack_wrapped(const void *frame)
 	return id;
 }
 
+/* signal-safe: sct_unw_rareg() with the registers of G (a ucontext's) */
+static SCT_SIGSAFE int rareg(const greg_t *g, uint64_t ip, uint64_t *ra,
+			     uint64_t *cfa)
+{
+	static const unsigned char greg_of[16] = {
+		REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI,
+		REG_RBP, REG_RSP, REG_R8,  REG_R9,  REG_R10, REG_R11,
+		REG_R12, REG_R13, REG_R14, REG_R15,
+	};
+	uint64_t dw[16];
+	for (unsigned i = 0; i < 16; i++)
+		dw[i] = (uint64_t)g[greg_of[i]];
+	return sct_unw_rareg(ip, dw, ra, cfa);
+}
+
 SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)
 {
 	struct sct_stk_hdr *h = stk.hdr;
@@ -698,8 +713,18 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)
 	int e = errno;
 	unsigned char sel = sct_self.sel;
 	sct_self.sel = SCT_SEL_ALLOW;
-	uint32_t id = stack_id(h, ip, (uint64_t)g[REG_RSP],
-			       (uint64_t)g[REG_RBP], 1);
+	uint32_t id;
+	uint64_t ra, cfa;
+	if (stk.fast && rareg(g, ip, &ra, &cfa)) {
+		/* frame 0 keeps its return address in a register: the
+		 * walk goes on from there (not memoized: vfork is rare) */
+		unsigned n = 1 + walk(ips + 1, stk.depth - 1, ra, cfa,
+				      (uint64_t)g[REG_RBP], 0, 0);
+		id = sct_stk_intern(h, ips, drop_self(ips, n));
+	} else {
+		id = stack_id(h, ip, (uint64_t)g[REG_RSP],
+			      (uint64_t)g[REG_RBP], 1);
+	}
 	sct_self.sel = sel;
 	errno = e;
 	return id;

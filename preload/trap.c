@@ -31,6 +31,7 @@
 
 #include "core.h"
 #include "fn.h"
+#include "stack.h"
 
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON 1
@@ -75,6 +76,7 @@ static __thread struct {
 	long a[6];
 	int traced;
 	int err;
+	uint32_t stack; /* its stack id + 1, taken in the handler */
 	unsigned char sel;
 } vf __attribute__((tls_model("initial-exec")));
 
@@ -350,8 +352,11 @@ void sct_vfork_parent(long r)
 	struct sct_thread *t = &sct_self;
 	t->vchild_tid = 0;
 	t->sel = vf.sel; /* whatever the child left in it */
-	if (vf.traced)
+	if (vf.traced) {
+		t->stack_preset = vf.stack;
 		sct_trap_end(&vf.c, r, 0);
+		t->stack_preset = 0;
+	}
 	sct_vf[REG_RAX] = r;
 	errno = vf.err;
 }
@@ -395,6 +400,15 @@ static SCT_SIGSAFE long do_clone(long nr, long *a, ucontext_t *uc,
 			vf.a[i] = a[i];
 		vf.c.args = vf.a;
 		vf.traced = traced;
+		/* the caller's stack now: the child will run on it (under
+		 * the guard, as every capture: libunwind's own libc calls
+		 * must pass the wrappers unrecorded) */
+		vf.stack = 0;
+		if (traced && sct_stacks_on) {
+			sct_self.guard++;
+			vf.stack = sct_stack_trapped(uc) + 1;
+			sct_self.guard--;
+		}
 		vf.err = errno;
 		vf.sel = sct_self.sel;
 		sct_gate_vfork(nr == __NR_clone ? a[0] : (long)flags,

@@ -53,7 +53,8 @@
 enum { R_STD = 1, R_LAST = 2, R_OTHER = 3 };
 
 /* kind (2 bits) | rbp base (bit 2) | signal frame (bit 3, with OTHER) |
- * rbo (int16, bits 16..31) | off (int32, bits 32..63); 0: none */
+ * return address in a register (bit 4, with OTHER; the register in bits
+ * 8..11) | rbo (int16, bits 16..31) | off (int32, bits 32..63); 0: none */
 static inline uint64_t rule_make(unsigned kind, int rbp_base, int64_t off,
 				 int64_t rbo)
 {
@@ -64,6 +65,8 @@ static inline uint64_t rule_make(unsigned kind, int rbp_base, int64_t off,
 #define RULE_KIND(r) ((unsigned)(r) & 3u)
 #define RULE_RBP(r) (((r) >> 2) & 1u)
 #define RULE_SIG 8u
+#define RULE_RAREG 16u
+#define RULE_REG(r) ((unsigned)((r) >> 8) & 15u)
 #define RULE_RBO(r) ((int64_t)(int16_t)(uint16_t)((r) >> 16))
 #define RULE_OFF(r) ((int64_t)(int32_t)(uint32_t)((r) >> 32))
 
@@ -171,6 +174,12 @@ static SCT_SIGSAFE uint64_t learn(uint64_t key)
 		 * interrupted context off the signal frame */
 		if (c.kind == SCT_CFI_SIGNAL)
 			return rule_make(R_OTHER, 0, 0, 0) | RULE_SIG;
+		/* return address in a register (glibc's vfork): the walk
+		 * stops there, sct_unw_rareg() goes on where the registers
+		 * are known */
+		if (c.kind == SCT_CFI_RAREG)
+			return rule_make(R_OTHER, 0, c.off, 0) | RULE_RAREG |
+			       (uint64_t)(c.ra_reg & 15) << 8;
 		/* expressions, other shapes: unw_backtrace from there */
 		if (c.why != SCT_CFI_WHY_NOFDE && c.why != SCT_CFI_WHY_NOTABLE)
 			return rule_make(R_OTHER, 0, 0, 0);
@@ -316,6 +325,17 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 		r = rule_at(ip - 1);
 	}
 	return n;
+}
+
+SCT_SIGSAFE int sct_unw_rareg(uint64_t ip, const uint64_t *dw, uint64_t *ra,
+			      uint64_t *cfa)
+{
+	uint64_t r = rule_at(ip);
+	if (RULE_KIND(r) != R_OTHER || !(r & RULE_RAREG))
+		return 0;
+	*ra = dw[RULE_REG(r)];
+	*cfa = dw[7] + (uint64_t)RULE_OFF(r);
+	return 1;
 }
 
 SCT_SIGSAFE unsigned sct_unw_from(uint64_t *ips, unsigned max, uint64_t ip,

@@ -66,6 +66,27 @@ for trap in sud seccomp; do
 	done
 done
 
+# a trapped vfork: glibc's __vfork holds its return address in rdi around
+# the syscall; the stack goes on from there (both trap layers, the two
+# unwinders that read .eh_frame)
+for trap in sud seccomp; do
+	for unw in eh libunwind; do
+		m="$trap/$unw" d=$T/vf-$trap-$unw
+		out=$(SCTRACE_TRAP=$trap SCTRACE_UNWIND=$unw timeout -k 5 20 "$S" -k -D "$d" -e trace=vfork -o "$d.txt" -- "$P/vforkchain" 2> "$d.err")
+		rc=$?
+		[ $rc = 0 ] && [ "$out" = ok ]
+		ok $? "$m: vforkchain runs under sctrace -k (exit $rc)"
+		if ! grep -q "trap layer $trap" "$d.txt"; then
+			skip "$m: trap layer $trap not active here"
+			continue
+		fi
+		sed 's/^\[pid  *[0-9]*\] //' "$d.txt" > "$d.np"
+		f=$(frames "$d.np" "vfork()")
+		[ "$f" = "libc.so.6:__vfork vforkchain:vfork_level1 vforkchain:main" ]
+		ok $? "$m: trapped vfork: $f"
+	done
+done
+
 # post-mortem, the library dlclosed long ago: the same stacks from the rings
 d=$T/sud-libunwind
 "$S" dump -k -e trace=write "$d" > "$T/pm.txt" 2> "$T/pm.err"
