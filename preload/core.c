@@ -575,9 +575,30 @@ static const unsigned char kind_cap[] = { SCT_KINDS(X_CAP) };
 static const unsigned short kind_size[] = { SCT_KINDS(X_SIZE) };
 #undef X_SIZE
 
+/* Per syscall number, computed once the capture bound is known, in one
+ * table (a call's look-ups in one cache line, and never sct_sysent's
+ * pages on the record path):
+ *  - bytes: the blob bytes its arguments can need (all six);
+ *  - mask: bit I, argument I has a kind that captures memory;
+ *  - one_str: its only captured input is one C string (see
+ *    failed_but_read());
+ *  - adopts: sct_trap_adopts(nr), a function of nr alone, looked up once:
+ *    it sits on every wrapper's path when the trap layer is on, and a
+ *    call there makes sct_begin() save and restore five registers;
+ *  - errret: it returns its error number (SCT_R_errret);
+ *  - arg: what capture_arg() needs of each argument's description. */
+struct capdesc {
+	uint8_t kind, param, cond, _pad;
+};
+static struct nrinfo {
+	uint32_t bytes;
+	uint8_t mask, one_str, adopts, errret;
+	struct capdesc arg[6];
+} nrinfo[SCT_NSYS] SCT_HOTDATA;
+
 /* signal-safe: capture argument I's memory, if its kind has any. */
 static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
-				    const struct sct_argdesc *ad, int i,
+				    const struct capdesc *ad, int i,
 				    long ret, int failed)
 {
 	unsigned cap = kind_cap[ad->kind];
@@ -656,19 +677,6 @@ static SCT_SIGSAFE uint32_t capture_bound(const struct sct_argdesc *ad)
 	}
 }
 
-/* Per syscall number, computed once the capture bound is known, in one
- * table (one cache line for a call's look-ups):
- *  - bytes: the blob bytes its arguments can need (all six);
- *  - mask: bit I, argument I has a kind that captures memory;
- *  - one_str: its only captured input is one C string (see
- *    failed_but_read());
- *  - adopts: sct_trap_adopts(nr), a function of nr alone, looked up once:
- *    it sits on every wrapper's path when the trap layer is on, and a
- *    call there makes sct_begin() save and restore five registers. */
-static struct nrinfo {
-	uint32_t bytes;
-	uint8_t mask, one_str, adopts, _pad;
-} nrinfo[SCT_NSYS] SCT_HOTDATA;
 
 static void init_capture_tables(void)
 {
@@ -678,8 +686,13 @@ static void init_capture_tables(void)
 		nrinfo[nr].adopts = sct_trap_adopts(nr) != 0;
 		if (!se->name)
 			continue;
+		nrinfo[nr].errret = se->ret == SCT_R_errret;
 		for (int i = 0; i < se->nargs && i < 6; i++) {
 			unsigned cap = kind_cap[se->args[i].kind];
+			nrinfo[nr].arg[i] = (struct capdesc){
+				se->args[i].kind, se->args[i].param,
+				se->args[i].cond, 0
+			};
 			nrinfo[nr].bytes += capture_bound(&se->args[i]);
 			if (cap != SCT_CAP_NONE)
 				nrinfo[nr].mask |= (uint8_t)(1u << i);
@@ -713,19 +726,19 @@ static SCT_SIGSAFE SCT_HOT __attribute__((noinline)) uint32_t
 capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 	     long r, int failed, int err, unsigned flags, int nargs)
 {
-	const struct sct_sysent *se = &sct_sysent[c->nr];
+	const struct nrinfo *ni = &nrinfo[c->nr];
 	struct capture cp = { (unsigned char *)(rec + 1),
 			      (unsigned char *)rec + SCT_ALIGN(bound),
 			      !(flags & SCT_RF_NORETURN) &&
 				      (!failed || failed_but_read(c->nr, err)) };
 	/* the arguments that capture, in order, below nargs */
-	unsigned m = nrinfo[c->nr].mask & ((1u << nargs) - 1);
+	unsigned m = ni->mask & ((1u << nargs) - 1);
 	for (; m; m &= m - 1) {
 		int i = __builtin_ctz(m);
-		if (se->args[i].cond && i > 0 &&
+		if (ni->arg[i].cond && i > 0 &&
 		    !sct_wants_mode(c->args[i - 1]))
 			continue;
-		capture_arg(&cp, rec, &se->args[i], i, r, failed);
+		capture_arg(&cp, rec, &ni->arg[i], i, r, failed);
 	}
 	return (uint32_t)(cp.p - (unsigned char *)rec);
 }
@@ -749,8 +762,8 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 				      : sct_thread_ring();
 	if (!w)
 		return;
-	const struct sct_sysent *se = nr < SCT_NSYS ? &sct_sysent[nr] : 0;
-	const uint32_t caps = se ? nrinfo[nr].bytes : 0;
+	const struct nrinfo *ni = nr < SCT_NSYS ? &nrinfo[nr] : 0;
+	const uint32_t caps = ni ? ni->bytes : 0;
 	int nargs = c->nargs > 6 ? 6 : c->nargs;
 	/* the bound of all six arguments: a few bytes more than needed when
 	 * a wrapper passes fewer, never less */
@@ -767,9 +780,8 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	rec->nblobs = 0;
 	int err = 0;
 	if (__builtin_expect(failed, 0))
-		err = type == SCT_REC_SYSCALL && se && se->ret == SCT_R_errret
-			      ? (int)r
-			      : *ep;
+		err = type == SCT_REC_SYSCALL && ni && ni->errret ? (int)r
+								  : *ep;
 	rec->err = err;
 	rec->stack_id = !sct_stacks_on || type != SCT_REC_SYSCALL ? 0
 			: t->stack_preset ? t->stack_preset - 1
