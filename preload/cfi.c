@@ -25,16 +25,10 @@ typedef int32_t s32_un __attribute__((aligned(1), may_alias));
 
 /* DW_EH_PE_*: pointer encodings.  Low nibble: the format; bits 4..6:
  * what it is relative to; bit 7: a pointer to the value. */
+/* the value's form (low nibble): uleb128 1, udata2 2, udata4 3, udata8
+ * 4; the signed ones are these | 8 (signed: 8 bytes) */
 #define PE_ABSPTR 0x00
-#define PE_ULEB128 0x01
-#define PE_UDATA2 0x02
-#define PE_UDATA4 0x03
-#define PE_UDATA8 0x04
-#define PE_SIGNED 0x08
-#define PE_SLEB128 0x09
-#define PE_SDATA2 0x0a
 #define PE_SDATA4 0x0b
-#define PE_SDATA8 0x0c
 #define PE_PCREL 0x10
 #define PE_DATAREL 0x30
 #define PE_FUNCREL 0x40
@@ -178,42 +172,20 @@ static SCT_SIGSAFE int rd_ptr(struct rd *r, unsigned enc, const struct obj *o,
 {
 	const uint64_t at = r->p;
 	uint64_t x;
-	switch (enc & 0x0f) {
-	case PE_ABSPTR:
-	case PE_UDATA8:
-	case PE_SIGNED:
-	case PE_SDATA8:
-		if (rd_fix(r, 8, &x))
+	/* the form: bit 3 signed, bits 0-2 LEB128 (1) or fixed, of WIDTH
+	 * bytes (0: no such form) */
+	static const unsigned char width[8] = { 8, 0, 2, 4, 8, 0, 0, 0 };
+	const unsigned form = enc & 0x07, sgn = enc & 0x08;
+	if (form == 1) {
+		if (rd_leb(r, sgn != 0, &x))
 			return -1;
-		break;
-	case PE_UDATA2:
-		if (rd_fix(r, 2, &x))
+	} else {
+		if (!width[form] || rd_fix(r, width[form], &x))
 			return -1;
-		break;
-	case PE_UDATA4:
-		if (rd_fix(r, 4, &x))
-			return -1;
-		break;
-	case PE_SDATA2:
-		if (rd_fix(r, 2, &x))
-			return -1;
-		x = (uint64_t)(int64_t)(int16_t)x;
-		break;
-	case PE_SDATA4:
-		if (rd_fix(r, 4, &x))
-			return -1;
-		x = (uint64_t)(int64_t)(int32_t)x;
-		break;
-	case PE_ULEB128:
-		if (rd_leb(r, 0, &x))
-			return -1;
-		break;
-	case PE_SLEB128:
-		if (rd_leb(r, 1, &x))
-			return -1;
-		break;
-	default:
-		return -1;
+		if (sgn && width[form] == 2)
+			x = (uint64_t)(int64_t)(int16_t)x;
+		else if (sgn && width[form] == 4)
+			x = (uint64_t)(int64_t)(int32_t)x;
 	}
 	switch (enc & 0x70) {
 	case 0:

@@ -722,10 +722,23 @@ static size_t syn_cie(struct syn *s, int wide, unsigned ver, const char *aug,
 	return at;
 }
 
-/* FDE encodings the builder knows */
+/* FDE encodings the builder knows: these, and datarel (0x30) with any
+ * form (see pform) */
 #define E_DATAREL4 0x3b
 #define E_PCREL8 0x1c
 #define E_ABS 0x00
+
+/* V in the value form of encoding ENC (its low nibble) */
+static void pform(struct syn *s, unsigned enc, uint64_t v)
+{
+	switch (enc & 0x0f) {
+	case 0x01: puleb(s, v); break;
+	case 0x09: psleb(s, (int64_t)v); break;
+	case 0x02: case 0x0a: p8(s, v); p8(s, v >> 8); break;
+	case 0x03: case 0x0b: p32(s, v); break;
+	default: p64(s, v); break; /* 0x00, 0x04, 0x08, 0x0c */
+	}
+}
 
 /* an FDE for [X, X + RANGE); AUGD NULL: no augmentation data length
  * (a CIE without 'z'); entered in the table when TABLE */
@@ -739,9 +752,9 @@ static size_t syn_fde(struct syn *s, int wide, size_t cie, unsigned enc,
 		p64(s, idat - cie);
 	else
 		p32(s, idat - cie);
-	if (enc == E_DATAREL4) {
-		p32(s, x);
-		p32(s, range);
+	if ((enc & 0x70) == 0x30) { /* datarel: the header is at offset 0 */
+		pform(s, enc, x);
+		pform(s, enc, range);
 	} else if (enc == E_PCREL8) {
 		p64(s, x - s->n);
 		p64(s, range);
@@ -1161,6 +1174,32 @@ static void check_broken(void)
 	patch32(&s, f + 8, 0x7fff0000);
 	expect(&s, "indirect pointer past the object", 0x2008, K_NONE(BAD), 0,
 	       0);
+
+	/* every value form of the FDE pointers (datarel): uleb128, udata2,
+	 * udata4, udata8, signed, sleb128, sdata2, sdata8 */
+	static const uint8_t forms[] = { 0x31, 0x32, 0x33, 0x34,
+					 0x38, 0x39, 0x3a, 0x3c };
+	for (size_t i = 0; i < sizeof forms; i++) {
+		char what[48];
+		syn_hdr(&s, 1, 0x3b);
+		size_t ce = syn_cie(&s, 0, 1, "zR", &forms[i], 1, 16, cie_ins,
+				    sizeof cie_ins);
+		syn_fde(&s, 0, ce, forms[i], 0x1000, 0x10, aug_r, 0, 0, 0, 1);
+		snprintf(what, sizeof what, "FDE pointers encoded %#x",
+			 forms[i]);
+		expect(&s, what, 0x1008, K_STD(0, 8, 0), 0x1000, 0x1010);
+	}
+	static const uint8_t bad_forms[] = { 0x35, 0x3d };
+	for (size_t i = 0; i < sizeof bad_forms; i++) {
+		char what[48];
+		syn_hdr(&s, 1, 0x3b);
+		size_t ce = syn_cie(&s, 0, 1, "zR", &bad_forms[i], 1, 16,
+				    cie_ins, sizeof cie_ins);
+		syn_fde(&s, 0, ce, bad_forms[i], 0x1000, 0x10, aug_r, 0, 0, 0,
+			1);
+		snprintf(what, sizeof what, "no such form %#x", bad_forms[i]);
+		expect(&s, what, 0x1008, K_NONE(BAD), 0, 0);
+	}
 
 	/* signal frames: whatever their instructions */
 	static const uint8_t junk[] = { 0x20, 0x0b, 0x0f, 0x7f };
