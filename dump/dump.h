@@ -179,6 +179,9 @@ struct sct_frame {
 	uint64_t ip;           /* absolute, as recorded */
 	const char *obj;       /* mapped file (or "[vdso]"), NULL: unknown */
 	uint64_t addr;         /* ip - load bias: the file's own address */
+	uint64_t foff;         /* ip's offset in the file (strace -k's
+				  [0x...]: the same as addr in most shared
+				  objects and PIE, not in a non-PIE program) */
 	const char *sym;       /* NULL: no symbol */
 	uint64_t off;          /* ip - symbol address */
 	const char *file;      /* source file (lines only), or NULL */

@@ -132,12 +132,12 @@ void sct_frame_print(struct sbuf *b, const struct sct_frame *f, int lines)
 	if (!f->obj) /* strace's words for an address outside every module */
 		sb_printf(b, " > unexpected_backtracing_error [0x%llx]",
 			  (unsigned long long)f->ip);
-	else if (f->sym)
+	else if (f->sym) /* [the file offset], as strace prints it */
 		sb_printf(b, " > %s(%s+0x%llx) [0x%llx]", f->obj, f->sym,
-			  (unsigned long long)f->off, (unsigned long long)f->addr);
+			  (unsigned long long)f->off, (unsigned long long)f->foff);
 	else
 		sb_printf(b, " > %s() [0x%llx]", f->obj,
-			  (unsigned long long)f->addr);
+			  (unsigned long long)f->foff);
 	if (lines && f->file)
 		sb_printf(b, " %s:%d", f->file, f->line);
 	sb_putc(b, '\n');

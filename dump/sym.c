@@ -188,11 +188,13 @@ void sct_sym_resolve(struct sct_sym *s, const struct sct_mod *m, uint64_t ip,
 	memset(f, 0, sizeof *f);
 	f->ip = ip;
 	f->addr = ip;
+	f->foff = ip;
 	if (!m)
 		return;
 	f->obj = sct_hmap_intern(&s->strs, m->path);
 	uint64_t off = ip - m->start + m->offset;
 	struct elfobj *o = get_obj(s, m->path);
+	f->foff = off;
 	f->addr = o->dwfl ? file_addr(o, off) : off;
 	if (!o->dwfl)
 		return;
