@@ -683,7 +683,8 @@ SCT_SIGSAFE uint32_t sct_stack_wrapped(const void *frame)
 	return id;
 }
 
-/* signal-safe: sct_unw_rareg() with the registers of G (a ucontext's) */
+/* signal-safe: sct_unw_rareg() at IP, the register read off G (a
+ * ucontext's): the return address in *RA, the caller's rsp in *CFA */
 static SCT_SIGSAFE int rareg(const greg_t *g, uint64_t ip, uint64_t *ra,
 			     uint64_t *cfa)
 {
@@ -692,10 +693,13 @@ static SCT_SIGSAFE int rareg(const greg_t *g, uint64_t ip, uint64_t *ra,
 		REG_RBP, REG_RSP, REG_R8,  REG_R9,  REG_R10, REG_R11,
 		REG_R12, REG_R13, REG_R14, REG_R15,
 	};
-	uint64_t dw[16];
-	for (unsigned i = 0; i < 16; i++)
-		dw[i] = (uint64_t)g[greg_of[i]];
-	return sct_unw_rareg(ip, dw, ra, cfa);
+	unsigned reg;
+	int64_t off;
+	if (!sct_unw_rareg(ip, &reg, &off))
+		return 0;
+	*ra = (uint64_t)g[greg_of[reg & 15]];
+	*cfa = (uint64_t)g[REG_RSP] + (uint64_t)off;
+	return 1;
 }
 
 SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)

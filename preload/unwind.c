@@ -73,15 +73,15 @@ static inline uint64_t rule_make(unsigned kind, int rbp_base, int64_t off,
 /* The table: open addressing, 8 probes.  A slot is claimed by a CAS of
  * its key from 0, then its rule is stored (release); a reader that finds
  * the key before the rule sees 0 and learns the rule itself.  Forgotten
- * slots get key 1 (never an address; not reused).  64 KiB, every page
- * populated at start (a page costs ~5 us here): an address that finds
+ * slots get key 1 (never an address; not reused).  64 KiB, a page
+ * getting memory when a rule first lands in it: an address that finds
  * no room is read from .eh_frame again each time it is met (~150 ns). */
 #define NRULES 4096u
 #define PROBES 8u
 #define KEY_GONE 1u
 static struct rule_slot {
 	uint64_t key, rule;
-} *rules; /* NRULES, mapped and populated at start */
+} *rules; /* NRULES, mapped at start */
 
 static inline uint32_t rule_slot(uint64_t key)
 {
@@ -327,14 +327,13 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 	return n;
 }
 
-SCT_SIGSAFE int sct_unw_rareg(uint64_t ip, const uint64_t *dw, uint64_t *ra,
-			      uint64_t *cfa)
+SCT_SIGSAFE int sct_unw_rareg(uint64_t ip, unsigned *reg, int64_t *off)
 {
 	uint64_t r = rule_at(ip);
 	if (RULE_KIND(r) != R_OTHER || !(r & RULE_RAREG))
 		return 0;
-	*ra = dw[RULE_REG(r)];
-	*cfa = dw[7] + (uint64_t)RULE_OFF(r);
+	*reg = RULE_REG(r);
+	*off = RULE_OFF(r);
 	return 1;
 }
 

@@ -58,12 +58,11 @@ SCT_SIGSAFE unsigned sct_unw_walk(uint64_t *ips, unsigned max, uint64_t ip,
 				  struct sct_unw_trail *tr);
 
 /* signal-safe: is the return address of the frame interrupted at IP in
- * a register (glibc's vfork between its pop and push of it)?  DW: the
- * interrupted registers in DWARF order (rax, rdx, rcx, rbx, rsi, rdi,
- * rbp, rsp, r8..r15).  1 with the return address in *RA and the caller's
- * stack pointer in *CFA; 0 otherwise. */
-SCT_SIGSAFE int sct_unw_rareg(uint64_t ip, const uint64_t *dw, uint64_t *ra,
-			      uint64_t *cfa);
+ * a register (glibc's vfork between its pop and push of it)?  1 with
+ * that register's DWARF number (0..15: rax, rdx, rcx, rbx, rsi, rdi, rbp,
+ * rsp, r8..r15) in *REG and the caller's stack pointer at rsp + *OFF;
+ * 0 otherwise. */
+SCT_SIGSAFE int sct_unw_rareg(uint64_t ip, unsigned *reg, int64_t *off);
 
 /* signal-safe: the same through unw_backtrace alone (no bounds needed:
  * libunwind trusts the unwind tables) */
