@@ -101,10 +101,16 @@ static int is_exec(const struct sct_rec *r)
 	return r->nr == __NR_execve || r->nr == __NR_execveat;
 }
 
+/* Is syscall record R in the -e trace= set (the calls -c counts)? */
+static int opts_traced(const struct opts *o, const struct sct_rec *r)
+{
+	return !o->trace || (r->nr < SCT_NSYS && o->trace[r->nr]);
+}
+
 /* Is syscall record R shown by -e trace= and -e status=? */
 int opts_wanted(const struct opts *o, const struct sct_rec *r)
 {
-	if (o->trace && (r->nr >= SCT_NSYS || !o->trace[r->nr]))
+	if (!opts_traced(o, r))
 		return 0;
 	if (o->status_mask && !(r->flags & SCT_RF_NORETURN)) {
 		int bit = (r->flags & SCT_RF_ERROR) ? 2 : 1;
@@ -340,7 +346,7 @@ static void show_syscall(struct printer *p, const struct sct_ev *ev,
 {
 	const struct sct_rec *r = ev->rec;
 	const struct sct_fdtab *fds = p->o->po.decode_fds ? pr->fds : NULL;
-	if (p->sum)
+	if (p->sum && opts_traced(p->o, r)) /* strace: -e status= is not */
 		sct_summary_add(p->sum, ev);
 	if (p->o->summary == 1 || !opts_wanted(p->o, r)) {
 		sct_fdtab_apply(pr->fds, ev);

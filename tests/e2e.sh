@@ -150,5 +150,16 @@ print(subprocess.run(["/bin/echo", "child"], capture_output=True).stdout)'
  done
 fi
 
+# 14. -c counts the calls of -e trace= (not -e status=), as strace does
+"$S" -c -e trace=getppid,close -o "$T/c14" -- "$P/loop" 300
+rows=$(awk '/^-/ { s++; next } s == 1 { print $NF }' "$T/c14" | sort | tr '\n' ' ')
+calls=$(awk '$NF == "getppid" { print $4 }' "$T/c14")
+[ "$rows" = "getppid " ] && [ "$calls" = 300 ]
+ok $? "-c -e trace=getppid,close: one row, getppid 300 (rows: $rows; calls: $calls)"
+"$S" -c -Z -o "$T/c14z" -- sh -c 'cat /nonexistent 2>/dev/null; true'
+tot=$(awk '$NF == "total" { print $4 }' "$T/c14z"); err=$(awk '$NF == "total" { print $5 }' "$T/c14z")
+[ -n "$tot" ] && [ -n "$err" ] && [ "$tot" -gt "$err" ]
+ok $? "-c -Z: every call counted, not only the failed ones (total $tot, errors $err)"
+
 echo "1..$n"
 exit $((failed > 0))
