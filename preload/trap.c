@@ -14,8 +14,10 @@
  *    runs with the program's own signal mask, so the syscall it performs
  *    is interrupted by signals exactly as the program's would be, and a
  *    signal handler of the program that runs meanwhile can trap again.
- *    It returns through its own restorer in the allowed region (glibc's
- *    is outside it and would be trapped).
+ *    It returns by restoring the interrupted registers itself
+ *    (sct_trap_resume in gate.S: no rt_sigreturn, one kernel round trip
+ *    less per trapped call), else through its own restorer in the
+ *    allowed region (glibc's is outside it and would be trapped).
  *  - SIGSYS must stay deliverable whatever the program does: masks and
  *    sa_masks it asks for are applied without SIGSYS and reported back as
  *    it asked; its own SIGSYS action is kept aside (virtual) and called
@@ -60,8 +62,13 @@ extern char __stop_sct_gate[] __attribute__((visibility("hidden")));
 void sct_gate_sigreturn(void);
 long sct_gate_clone(const long *gregs);
 __attribute__((noreturn)) void sct_gate_vfork(long flags, long sp);
+__attribute__((noreturn)) void sct_trap_resume(ucontext_t *uc);
 
 SCT_HOTDATA int sct_trap_mode;
+/* a dispatched SIGSYS returns through sct_trap_resume (gate.S), not
+ * rt_sigreturn: off under a shadow stack (signal delivery pushed a token
+ * on it that only sigreturn pops) */
+static SCT_HOTDATA int resume_direct;
 
 /* The program's own SIGSYS action, kept aside; and, per signal, whether
  * it asked for SIGSYS in that handler's sa_mask. */
@@ -540,6 +547,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		trap_end(&c, r, 0, uc);
 	g[REG_RAX] = r;
 	errno = saved_errno;
+	/* 64-bit code (cs 0x33) with its vector state in the frame */
+	if (resume_direct && (g[REG_CSGSFS] & 0xffff) == 0x33 &&
+	    uc->uc_mcontext.fpregs)
+		sct_trap_resume(uc);
 }
 
 /* ---- set-up ------------------------------------------------------------- */
@@ -585,6 +596,9 @@ void sct_trap_init(void)
 	}
 	/* an inherited SIG_IGN (exec keeps it) is the program's own */
 	app_sigsys = old;
+	uint64_t shstk = 0; /* ARCH_SHSTK_STATUS (Linux >= 6.6), bit 0 */
+	resume_direct = !(sct_raw2(__NR_arch_prctl, 0x5005, (long)&shstk) == 0 &&
+			   (shstk & 1));
 	if (req != SCT_TRAP_SECCOMP && sud_works()) {
 		sct_self.sel = SCT_SEL_BLOCK;
 		sct_trap_mode = SCT_TRAP_SUD;

@@ -9,12 +9,13 @@
 #
 # Helpers: tests/progs/rawsys.c (writes the strace lines and the "via" each of
 # its calls must get), tests/progs/sigsys.c (one mode per hostile behaviour,
-# each checking itself; `sigsys probe` says what the kernel supports).
+# each checking itself; `sigsys probe` says what the kernel supports),
+# tests/progs/regkeep.c (registers across a trapped call, checking itself).
 set -u
 BUILD=${BUILD:-build}
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "1..0 # SKIP no build directory"; exit 77; }
 S=$BUILD/sctrace P=$BUILD/tests
-[ -x "$P/rawsys" ] && [ -x "$P/sigsys" ] || { echo "1..0 # SKIP rawsys/sigsys not built"; exit 77; }
+[ -x "$P/rawsys" ] && [ -x "$P/sigsys" ] && [ -x "$P/regkeep" ] || { echo "1..0 # SKIP rawsys/sigsys/regkeep not built"; exit 77; }
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 needed to read --json output"; exit 77; }
 [ "$(uname -m)" = x86_64 ] || { echo "1..0 # SKIP x86-64 only"; exit 77; }
 
@@ -416,6 +417,17 @@ for m in sud seccomp; do
 	c=$(jcount "$T/$m-adopt.json" name=rt_sigaction via=trap fn=null)
 	[ "$out" = "adopt ok" ] && [ "$c" = 1 ]
 	ok $? "$m: a raw rt_sigaction after a libc sigaction that failed in libc: via trap, no fn ($c)"
+	# every register as after a native syscall (the handler returns
+	# without rt_sigreturn: preload/gate.S restores them), also with
+	# signals landing in the middle of the trap
+	for a in "" alarm; do
+		out=$(traced "$m" --json -o "$T/$m-regs.json" -- "$P/regkeep" 3000 $a 2> "$T/$m-regs.err")
+		rc=$?
+		c=$(jcount "$T/$m-regs.json" name=getppid via=trap)
+		[ $rc = 0 ] && [ "$c" -ge 3000 ]
+		ok $? "$m: regkeep ${a:+$a }($out): registers kept across 3000 trapped getppid ($(why $rc), $c via trap)"
+		[ $rc = 0 ] || diag < "$T/$m-regs.err"
+	done
 done
 
 # ---- off: nothing trapped, programs unchanged --------------------------------
@@ -428,6 +440,7 @@ traced off --json -o "$T/off/raw.json" -- "$P/rawsys" "$T/off/exp" > "$T/off/raw
 rc=$?
 printf 'raw write\nchild\n' | cmp -s - "$T/off/raw.out" && [ $rc = 0 ]
 ok $? "off: rawsys runs, output unchanged ($(why $rc))"
+"$P/regkeep" 3000 alarm > /dev/null; ok $? "regkeep passes untraced (its own check)"
 c=$(jcount "$T/off/raw.json" via=trap)
 [ "$c" = 0 ]; ok $? "off: no via=trap record ($c)"
 t=$(jvalues "$T/off/raw.json" trap type=exec)
