@@ -264,10 +264,11 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 					[ "${v[bare]:-}" != none ] || continue
 					x=$("$BARE" "$n" 2>"$T/err")
 					case $? in
-					0) read -r bn ba bt <<<"$x"
+					0) read -r bn ba bt bd <<<"$x"
 						v[bare-native]="${v[bare-native]:-} $bn"
 						v[bare-allowed]="${v[bare-allowed]:-} $ba"
-						v[bare]="${v[bare]:-} $bt" ;;
+						v[bare]="${v[bare]:-} $bt"
+						v[bare-direct]="${v[bare-direct]:-} $bd" ;;
 					77) v[bare]=none ;; # no SUD in this kernel
 					*) die "sudbare failed: $(head -1 "$T/err")" ;;
 					esac
@@ -303,7 +304,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 			if [ "${v[bare]:-none}" = none ]; then
 				bare=none
 			else
-				bare="$(min ${v[bare-native]}) $(min ${v[bare-allowed]}) $(min ${v[bare]})"
+				bare="$(min ${v[bare-native]}) $(min ${v[bare-allowed]}) $(min ${v[bare]}) $(min ${v[bare-direct]})"
 				trap_sct=$(min ${v[sctrace-ow]}) trap_nat=$(min ${v[native]})
 			fi
 		fi
@@ -315,19 +316,20 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 			echo "   bare SIGSYS round trip: no Syscall User Dispatch in this kernel (sudbare: exit 77)"
 			summary+=("trapped raw syscall / bare SIGSYS round trip: not measured (no SUD)")
 		else
-			read -r bn ba bt <<<"$bare"
-			line=$(awk -v bn="$bn" -v ba="$ba" -v bt="$bt" -v s="$trap_sct" -v n="$trap_nat" 'BEGIN {
+			read -r bn ba bt bd <<<"$bare"
+			line=$(awk -v bn="$bn" -v ba="$ba" -v bt="$bt" -v bd="$bd" -v s="$trap_sct" -v n="$trap_nat" 'BEGIN {
 				r = s / bt
-				printf "%.1f %.1f %.1f %.1f %.1f %.1f %.2f %s", bn, ba, bt, bt - bn, s, s - bt, r, r <= 1.3 ? "ok" : "MISS"
+				printf "%.1f %.1f %.1f %.1f %.1f %.1f %.1f %.2f %s %.1f %.2f", bn, ba, bt, bt - bn, s, s - bt, bd, r, r <= 1.3 ? "ok" : "MISS", s - bd, s / bd
 			}')
-			read -r bn ba bt dbt s ds r ok <<<"$line"
-			printf '   %-33s %7s %7s %7s %7s\n' "" native allowed trapped "+trap" \
-				"bare SIGSYS round trip (sudbare)" "$bn" "$ba" "$bt" "$dbt"
+			read -r bn ba bt dbt s ds bd r ok dd rd <<<"$line"
+			printf '   %-33s %7s %7s %7s %7s %7s\n' "" native allowed trapped "+trap" direct \
+				"bare SIGSYS round trip (sudbare)" "$bn" "$ba" "$bt" "$dbt" "$bd"
 			echo
 			echo "   raw_getppid under sctrace, trapped and recorded: $s ns = bare trapped + $ds ns;"
 			echo "   sctrace-trapped / bare = ${r}x (target <= 1.3: $ok)"
-			summary+=("$(printf '%-28s %6.2fx  (<= 1.30)  %-4s  sctrace %s ns, bare %s ns' \
-				"trapped raw syscall / bare" "$r" "$ok" "$s" "$bt")")
+			echo "   against the bare round trip returning as sctrace does (direct): + $dd ns, ${rd}x"
+			summary+=("$(printf '%-28s %6.2fx  (<= 1.30)  %-4s  sctrace %s ns, bare %s ns (direct %s)' \
+				"trapped raw syscall / bare" "$r" "$ok" "$s" "$bt" "$bd")")
 		fi
 	fi
 	echo
@@ -341,7 +343,8 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 	echo "   raw_getppid: its target is sctrace-trapped / bare SIGSYS round trip <= 1.3 (sudbare:"
 	echo "   SUD armed by the program itself, a SIGSYS handler that only re-issues the call from"
 	echo "   its allowed region and writes RAX; native: before arming; allowed: armed, selector"
-	echo "   ALLOW; trapped: selector BLOCK; +trap: trapped - native)."
+	echo "   ALLOW; trapped: selector BLOCK; +trap: trapped - native; direct: trapped, returning"
+	echo "   without rt_sigreturn as sctrace's handler does, preload/resume.S)."
 fi
 
 # ---------------------------------------------------------------------------

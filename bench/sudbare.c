@@ -1,7 +1,7 @@
 /* sudbare N: the bare cost of one Syscall User Dispatch round trip, the
  * floor under any SUD tracer.  No sctrace: this program arms SUD itself.
  *
- * Prints one line, three numbers, ns per call of a raw getppid (a
+ * Prints one line, four numbers, ns per call of a raw getppid (a
  * `syscall` instruction, nr 110, in this program's code), each the fastest
  * of SLICES slices of N/SLICES calls (as bench/loop):
  *   native   before SUD is armed
@@ -11,6 +11,9 @@
  *            call from the allowed region with the six arguments of the
  *            ucontext and writes RAX, rt_sigreturn through its own
  *            restorer.  Nothing recorded, nothing decoded.
+ *   direct   the same handler returning as sctrace's does, without
+ *            rt_sigreturn: sct_trap_resume (preload/resume.S, linked in)
+ *            restores the registers from the ucontext itself.
  *
  * The allowed region is the section sudgate (__start_/__stop_ symbols):
  * the gate and the restorer, nothing else.  The kernel tests the address
@@ -77,7 +80,10 @@ __asm__(".pushsection sudgate, \"ax\", @progbits\n"
 	".size gate_restorer, . - gate_restorer\n"
 	".popsection\n");
 
+void sct_trap_resume(ucontext_t *uc) __attribute__((noreturn));
+
 static volatile char selector = SEL_ALLOW;
+static volatile int direct; /* return through sct_trap_resume */
 static volatile long sink;  /* results are used: the calls are not dropped */
 static volatile long traps; /* handler runs: proves the calls did trap */
 
@@ -100,6 +106,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	greg_t *g = ((ucontext_t *)ucv)->uc_mcontext.gregs;
 	g[REG_RAX] = gate_raw(g[REG_RAX], g[REG_RDI], g[REG_RSI], g[REG_RDX],
 			      g[REG_R10], g[REG_R8], g[REG_R9]);
+	if (direct)
+		sct_trap_resume(ucv);
 }
 
 static double now(void)
@@ -144,7 +152,7 @@ int main(int argc, char **argv)
 	long n = argc == 2 ? atol(argv[1]) : 0;
 	if (n <= 0) {
 		fprintf(stderr, "usage: sudbare N   (prints: native allowed "
-				"trapped, ns per raw getppid)\n");
+				"trapped direct, ns per raw getppid)\n");
 		return 2;
 	}
 	long ppid = raw_getppid();
@@ -182,8 +190,10 @@ int main(int argc, char **argv)
 	}
 	double allowed = measure(n, SEL_ALLOW);
 	double trapped = measure(n, SEL_BLOCK);
+	direct = 1;
+	double direct_ns = measure(n, SEL_BLOCK);
 	gate_raw(NR_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0,
 		 0, 0, 0);
-	printf("%.1f %.1f %.1f\n", native, allowed, trapped);
+	printf("%.1f %.1f %.1f %.1f\n", native, allowed, trapped, direct_ns);
 	return 0;
 }

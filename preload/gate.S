@@ -5,13 +5,12 @@
  * instruction (each is followed by at least one more).
  *
  * Register offsets are those of ucontext's gregs (sys/ucontext.h):
- * R8 0, R9 1, R10 2, R11 3, R12 4, R13 5, R14 6, R15 7, RDI 8, RSI 9, RBP 10,
- * RBX 11, RDX 12, RAX 13, RCX 14, RSP 15, RIP 16, EFL 17. */
+ * R8 0, R9 1, R10 2, R12 4, R13 5, R14 6, R15 7, RDI 8, RSI 9, RBP 10,
+ * RBX 11, RDX 12, RAX 13, RCX 14, RSP 15, RIP 16. */
 #define G(r) (8 * (r))
 #define R8 0
 #define R9 1
 #define R10 2
-#define R11 3
 #define R12 4
 #define R13 5
 #define R14 6
@@ -24,7 +23,6 @@
 #define RAX 13
 #define RSP 15
 #define RIP 16
-#define EFL 17
 
 	.section sct_gate, "ax", @progbits
 
@@ -210,56 +208,5 @@ sct_gate_vfork:
 	jmp *%rcx
 	ud2 /* the region ends after an instruction, never a syscall */
 	.size sct_gate_vfork, . - sct_gate_vfork
-
-/* void sct_trap_resume(ucontext_t *uc): the end of a dispatched SIGSYS,
- * without rt_sigreturn (a third kernel round trip per trapped call, about
- * a third of its cost here).  The handler ran with the program's own
- * signal mask (SA_NODEFER, empty sa_mask) and changed neither the
- * alternate stack nor the segments, so what sigreturn would restore is
- * the registers: the vector/x87 state first, from the frame the kernel
- * wrote (XRSTOR of the features it saved, or FXRSTOR for a legacy frame;
- * signal delivery left the handler with them reset), then the flags and
- * the general registers.  rcx and r11 end as after a syscall: the return
- * address and the flags (the interrupted values: the CPU had set them).
- * rsp points into the ucontext while the registers are read, so a signal
- * arriving meanwhile builds its frame below it; the switch to the
- * program's stack is the last read.  No syscall here: not in sct_gate. */
-#define FPREGS 224	/* offsetof(ucontext_t, uc_mcontext.fpregs) */
-#define SW_MAGIC1 464	/* offsetof(struct _fpstate, sw_reserved.magic1) */
-#define SW_FEATURES 472	/* ... sw_reserved.xfeatures */
-	.text
-	.globl sct_trap_resume
-	.hidden sct_trap_resume
-	.type sct_trap_resume, @function
-sct_trap_resume:
-	mov FPREGS(%rdi), %rsi
-	cmpl $0x46505853, SW_MAGIC1(%rsi) /* FP_XSTATE_MAGIC1: an XSAVE frame */
-	jne 1f
-	mov SW_FEATURES(%rsi), %eax
-	mov SW_FEATURES+4(%rsi), %edx
-	xrstor64 (%rsi)
-	jmp 2f
-1:	fxrstor64 (%rsi)
-2:	lea UC_GREG(0)(%rdi), %rsp
-	mov G(R8)(%rsp), %r8
-	mov G(R9)(%rsp), %r9
-	mov G(R10)(%rsp), %r10
-	mov G(R12)(%rsp), %r12
-	mov G(R13)(%rsp), %r13
-	mov G(R14)(%rsp), %r14
-	mov G(R15)(%rsp), %r15
-	mov G(RDI)(%rsp), %rdi
-	mov G(RSI)(%rsp), %rsi
-	mov G(RBP)(%rsp), %rbp
-	mov G(RBX)(%rsp), %rbx
-	mov G(RDX)(%rsp), %rdx
-	mov G(RAX)(%rsp), %rax
-	mov G(R11)(%rsp), %r11
-	mov G(RIP)(%rsp), %rcx
-	pushq G(EFL)(%rsp)	/* into uc_stack, just below the registers */
-	popfq
-	mov G(RSP)(%rsp), %rsp
-	jmp *%rcx
-	.size sct_trap_resume, . - sct_trap_resume
 
 	.section .note.GNU-stack, "", @progbits

@@ -208,7 +208,7 @@ static SCT_SIGSAFE int read_set(long addr, uint64_t *set)
 	return addr && sct_safe_copy(set, (uintptr_t)addr, 8) == 8;
 }
 
-static SCT_SIGSAFE long do_sigprocmask(long *a, ucontext_t *uc)
+static SCT_SIGSAFE long do_sigprocmask(long *a)
 {
 	struct sct_thread *t = &sct_self;
 	uint64_t set, stripped;
@@ -235,10 +235,6 @@ static SCT_SIGSAFE long do_sigprocmask(long *a, ucontext_t *uc)
 		else if (how == SIG_SETMASK)
 			t->app_sigsys_blocked = (unsigned char)want;
 	}
-	/* sigreturn restores uc_sigmask: make it the mask just set */
-	uint64_t now;
-	if (sct_raw4(__NR_rt_sigprocmask, SIG_BLOCK, 0, &now, 8) == 0)
-		*(uint64_t *)&uc->uc_sigmask = now;
 	release_held();
 	return r;
 }
@@ -521,7 +517,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		t->sel = wrapped ? SCT_SEL_ALLOW : SCT_SEL_BLOCK;
 		break;
 	case __NR_rt_sigprocmask:
-		r = do_sigprocmask(call, uc);
+		r = do_sigprocmask(call);
 		break;
 	case __NR_rt_sigaction:
 		r = do_sigaction(call);
@@ -551,6 +547,11 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (resume_direct && (g[REG_CSGSFS] & 0xffff) == 0x33 &&
 	    uc->uc_mcontext.fpregs)
 		sct_trap_resume(uc);
+	/* sigreturn restores uc_sigmask: make it the mask just set */
+	uint64_t now;
+	if (nr == __NR_rt_sigprocmask &&
+	    sct_raw4(__NR_rt_sigprocmask, SIG_BLOCK, 0, &now, 8) == 0)
+		*(uint64_t *)&uc->uc_sigmask = now;
 }
 
 /* ---- set-up ------------------------------------------------------------- */
