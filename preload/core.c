@@ -22,8 +22,14 @@
 #define PAGE 4096ul
 #define RING_POPULATE (SCT_HDR_SIZE + (16ul << 10))
 
-SCT_HOTDATA sct_real_fn sct_realv[SCT_FN__COUNT];
-SCT_HOTDATA struct sct_config sct_cfg;
+SCT_HOTDATA __attribute__((aligned(4096))) struct sct_hot sct_hot = {
+	.realv = { [SCT_FN__COUNT - 1] = 0 }
+};
+_Static_assert(offsetof(struct sct_hot, realv) +
+			       SCT_FN__COUNT * sizeof(sct_real_fn) <=
+		       4096,
+	       "struct sct_hot: one page");
+struct sct_config sct_cfg;
 int sct_pid;
 uint64_t sct_image;
 __thread struct sct_thread sct_self __attribute__((tls_model("initial-exec")));
@@ -95,8 +101,8 @@ static inline uint64_t tsc_ns(uint64_t ticks, double rate)
 static SCT_SIGSAFE __attribute__((noinline)) void
 start_time_slow(struct sct_call *c)
 {
-	struct sct_thread *t = &sct_self;
-	if (!sct_cfg.use_tsc) {
+	struct sct_thread *t = sct_me();
+	if (!sct_hot.use_tsc) {
 		c->ts = sct_now();
 		c->tsc = 0;
 		return;
@@ -116,7 +122,7 @@ start_time_slow(struct sct_call *c)
  * (cal_left is never set without a usable counter). */
 static inline SCT_SIGSAFE void start_time(struct sct_call *c)
 {
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	if (__builtin_expect(t->cal_left != 0, 1)) {
 		c->tsc = rdtsc();
 		t->cal_left--;
@@ -129,8 +135,8 @@ static inline SCT_SIGSAFE void start_time(struct sct_call *c)
 /* signal-safe: the end time of call C, now. */
 static inline SCT_SIGSAFE uint64_t end_time(const struct sct_call *c)
 {
-	double rate = sct_self.cal_rate;
-	if (__builtin_expect(sct_cfg.use_tsc && rate > 0, 1))
+	double rate = sct_me()->cal_rate;
+	if (__builtin_expect(sct_hot.use_tsc && rate > 0, 1))
 		return c->ts + tsc_ns(rdtsc() - c->tsc, rate);
 	return sct_now();
 }
@@ -147,7 +153,7 @@ static void init_tsc(void)
 	if (d & (1u << 8)) { /* invariant TSC: constant rate, never stops */
 		ns0 = sct_now();
 		tsc0 = rdtsc();
-		sct_cfg.use_tsc = 1;
+		sct_hot.use_tsc = 1;
 	}
 }
 
@@ -241,12 +247,12 @@ static void *lookup_real(const char *name)
  * allocations), so the wrapper falls back to a raw syscall. */
 SCT_SIGSAFE sct_real_fn sct_resolve(unsigned fn)
 {
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	if (t->guard || fn >= SCT_FN__COUNT)
 		return 0;
 	t->guard = 1;
 	sct_real_fn f = (sct_real_fn)lookup_real(sct_fn_names[fn]);
-	__atomic_store_n(&sct_realv[fn], f, __ATOMIC_RELEASE);
+	__atomic_store_n(&sct_hot.realv[fn], f, __ATOMIC_RELEASE);
 	t->guard = 0;
 	return f;
 }
@@ -298,8 +304,8 @@ static SCT_SIGSAFE void fill_identity(struct sct_ring_hdr *h, int tid,
 	h->image = sct_image;
 	h->tid = (uint32_t)tid;
 	h->ppid = (uint32_t)sct_raw0(__NR_getppid);
-	h->str_max = sct_cfg.str_max;
-	h->trap_mode = (uint32_t)sct_trap_mode;
+	h->str_max = sct_hot.str_max;
+	h->trap_mode = (uint32_t)sct_hot.trap_mode;
 	h->seq = seq;
 	sct_raw2(__NR_clock_gettime, CLOCK_REALTIME, &rt);
 	h->mono_start = sct_now();
@@ -351,7 +357,7 @@ static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 		ring_fail("cannot size or map a ring in ", r);
 		return -1;
 	}
-	sct_ring_init(&t->w, map, total, sct_cfg.overwrite);
+	sct_ring_init(&t->w, map, total, sct_hot.overwrite);
 	if (sparse && t->w.lim > first - SCT_HDR_SIZE) {
 		t->w.lim = first - SCT_HDR_SIZE;
 		t->w.populate = sct_populate;
@@ -370,10 +376,10 @@ static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 
 SCT_SIGSAFE struct sct_wring *sct_thread_ring(void)
 {
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	if (__builtin_expect(t->state == 1, 1))
 		return &t->w;
-	if (t->state < 0 || !sct_cfg.enabled)
+	if (t->state < 0 || !sct_hot.enabled)
 		return 0;
 	if (ring_create(t) < 0) {
 		t->state = -1;
@@ -586,9 +592,13 @@ static const unsigned short kind_size[] = { SCT_KINDS(X_SIZE) };
  *    it sits on every wrapper's path when the trap layer is on, and a
  *    call there makes sct_begin() save and restore five registers;
  *  - errret: it returns its error number (SCT_R_errret);
- *  - arg: what capture_arg() needs of each argument's description. */
+ *  - arg: what capture_arg() needs of each argument's description: its
+ *    kind's capture and fixed size (kind_cap, kind_size: no table of
+ *    .rodata read per call), the argument holding its length, whether
+ *    it is read only with O_CREAT/O_TMPFILE. */
 struct capdesc {
-	uint8_t kind, param, cond, _pad;
+	uint16_t size;
+	uint8_t cap, param, cond, _pad;
 };
 static struct nrinfo {
 	uint32_t bytes;
@@ -601,9 +611,9 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 				    const struct capdesc *ad, int i,
 				    long ret, int failed)
 {
-	unsigned cap = kind_cap[ad->kind];
+	unsigned cap = ad->cap;
 	uintptr_t addr = (uintptr_t)rec->args[i];
-	size_t max = sct_cfg.str_max, n = 0;
+	size_t max = sct_hot.str_max, n = 0;
 	if (cap == SCT_CAP_NONE || !addr)
 		return;
 	if ((cap == SCT_CAP_BUFOUT || cap == SCT_CAP_FIXOUT) &&
@@ -637,9 +647,9 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 	}
 	case SCT_CAP_FIXIN:
 	case SCT_CAP_FIXOUT:
-		n = kind_size[ad->kind] <= room ? kind_size[ad->kind] : 0;
+		n = ad->size <= room ? ad->size : 0;
 		n = cap_copy(cp, d, addr, n);
-		if (n < kind_size[ad->kind]) {
+		if (n < ad->size) {
 			b->flags |= SCT_BF_FAULT;
 			n = 0;
 		}
@@ -673,7 +683,7 @@ static SCT_SIGSAFE uint32_t capture_bound(const struct sct_argdesc *ad)
 	case SCT_CAP_COUNT:
 		return hdr + 4;
 	default:
-		return hdr + sct_cfg.str_max;
+		return hdr + sct_hot.str_max;
 	}
 }
 
@@ -690,8 +700,8 @@ static void init_capture_tables(void)
 		for (int i = 0; i < se->nargs && i < 6; i++) {
 			unsigned cap = kind_cap[se->args[i].kind];
 			nrinfo[nr].arg[i] = (struct capdesc){
-				se->args[i].kind, se->args[i].param,
-				se->args[i].cond, 0
+				kind_size[se->args[i].kind], (uint8_t)cap,
+				se->args[i].param, se->args[i].cond, 0
 			};
 			nrinfo[nr].bytes += capture_bound(&se->args[i]);
 			if (cap != SCT_CAP_NONE)
@@ -749,11 +759,11 @@ static inline __attribute__((always_inline)) SCT_SIGSAFE void
 write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	   unsigned type, unsigned flags, int tid, const int *ep)
 {
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	const unsigned nr = c->nr;
 	/* the module log follows the executable mappings, whether or not
 	 * the record finds room */
-	if (sct_stacks_on &&
+	if (sct_hot.stacks_on &&
 	    __builtin_expect(nr == __NR_mmap || nr == __NR_munmap ||
 				     nr == __NR_mremap, 0) && !failed)
 		sct_stack_note_map(nr, c->args, r);
@@ -776,14 +786,16 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	rec->fn = c->fn;
 	rec->via = c->via;
 	rec->nargs = (uint8_t)nargs;
-	rec->flags = (uint16_t)(flags | (failed ? SCT_RF_ERROR : 0));
+	/* arithmetic, not a branch: in a branch, gcc stores flags and nblobs
+	 * from a constant in .rodata, one more page for a failed call */
+	rec->flags = (uint16_t)(flags | (-(unsigned)(failed != 0) & SCT_RF_ERROR));
 	rec->nblobs = 0;
 	int err = 0;
 	if (__builtin_expect(failed, 0))
 		err = type == SCT_REC_SYSCALL && ni && ni->errret ? (int)r
 								  : *ep;
 	rec->err = err;
-	rec->stack_id = !sct_stacks_on || type != SCT_REC_SYSCALL ? 0
+	rec->stack_id = !sct_hot.stacks_on || type != SCT_REC_SYSCALL ? 0
 			: t->stack_preset ? t->stack_preset - 1
 			: t->trap_uc	  ? sct_stack_trapped(t->trap_uc)
 					  : sct_stack_wrapped(c->frame);
@@ -815,7 +827,7 @@ SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
 {
 	static const long noargs[6];
 	struct sct_call c = { .ts = sct_now(), .args = noargs };
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	struct sct_wring *w;
 	t->guard++;
 	w = sct_thread_ring();
@@ -876,15 +888,15 @@ static SCT_SIGSAFE __attribute__((noinline)) int
 begin_other(struct sct_call *c, unsigned fn, unsigned nr, const long *args,
 	    int nargs)
 {
-	struct sct_thread *t = &sct_self;
-	if (!sct_cfg.enabled || t->guard) {
+	struct sct_thread *t = sct_me();
+	if (!sct_hot.enabled || t->guard) {
 		/* a signal handler hit us; libunwind's own calls are not */
 		if (t->guard && t->state == 1 && !t->in_unwind)
 			__atomic_fetch_add(&t->w.hdr->lost_reentrant, 1,
 					   __ATOMIC_RELAXED);
 		return 0;
 	}
-	if (sct_trap_mode != 0 &&
+	if (sct_hot.trap_mode != 0 &&
 	    (nr < SCT_NSYS ? nrinfo[nr].adopts : sct_trap_adopts(nr))) {
 		/* the real function's syscall traps; the handler records it
 		 * under this wrapper's name */
@@ -901,10 +913,10 @@ begin_other(struct sct_call *c, unsigned fn, unsigned nr, const long *args,
 SCT_SIGSAFE SCT_HOT int sct_begin(struct sct_call *c, unsigned fn,
 				  unsigned nr, const long *args, int nargs)
 {
-	struct sct_thread *t = &sct_self;
-	if (__builtin_expect(!sct_cfg.enabled || t->guard ||
+	struct sct_thread *t = sct_me();
+	if (__builtin_expect(!sct_hot.enabled || t->guard ||
 				     t->cal_left == 0 ||
-				     (sct_trap_mode != 0 &&
+				     (sct_hot.trap_mode != 0 &&
 				      (nr >= SCT_NSYS || nrinfo[nr].adopts)),
 			     0))
 		return begin_other(c, fn, nr, args, nargs);
@@ -913,14 +925,14 @@ SCT_SIGSAFE SCT_HOT int sct_begin(struct sct_call *c, unsigned fn,
 
 SCT_SIGSAFE long sct_passed(long r)
 {
-	sct_self.adopt_fn = 0;
+	sct_me()->adopt_fn = 0;
 	return r;
 }
 
 SCT_SIGSAFE void sct_unallow(struct sct_call *c)
 {
 	__asm__ volatile("" ::: "memory");
-	sct_self.sel = c->sel_prev;
+	sct_me()->sel = c->sel_prev;
 }
 
 /* signal-safe: the trap handler's sct_begin: no selector (the handler
@@ -928,8 +940,8 @@ SCT_SIGSAFE void sct_unallow(struct sct_call *c)
 SCT_SIGSAFE int sct_trap_begin(struct sct_call *c, unsigned fn, unsigned nr,
 			       const long *args)
 {
-	struct sct_thread *t = &sct_self;
-	if (!sct_cfg.enabled || t->guard)
+	struct sct_thread *t = sct_me();
+	if (!sct_hot.enabled || t->guard)
 		return 0;
 	c->fn = (uint16_t)fn;
 	c->nr = (uint16_t)nr;
@@ -945,7 +957,7 @@ SCT_SIGSAFE int sct_trap_begin(struct sct_call *c, unsigned fn, unsigned nr,
 SCT_SIGSAFE void sct_trap_end(struct sct_call *c, long r, unsigned flags)
 {
 	uint64_t end = (flags & SCT_RF_NORETURN) ? c->ts : end_time(c);
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	int e = errno, failed = r < 0 && r > -4096;
 	t->guard++;
 	errno = failed ? (int)-r : 0;
@@ -958,7 +970,7 @@ SCT_SIGSAFE void sct_trap_end(struct sct_call *c, long r, unsigned flags)
 /* signal-safe: for calls that may not return (exit, exec): record now. */
 SCT_SIGSAFE void sct_entry(struct sct_call *c)
 {
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	int e = errno;
 	t->guard++;
 	int pid = (int)sct_raw0(__NR_getpid);
@@ -978,17 +990,13 @@ SCT_SIGSAFE void sct_entry(struct sct_call *c)
 	errno = e;
 }
 
-/* This thread's errno, found once: &errno is a call into libc. */
-static __thread int *errno_at __attribute__((tls_model("initial-exec")));
 
 SCT_SIGSAFE SCT_HOT long sct_end(struct sct_call *c, long r, int failed)
 {
 	uint64_t end = end_time(c);
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	sct_unallow(c);
-	int *ep = errno_at;
-	if (__builtin_expect(!ep, 0))
-		ep = errno_at = &errno;
+	int *ep = sct_errno();
 	int e = *ep;
 	t->guard++;
 	write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, t->vchild_tid, ep);
@@ -1002,7 +1010,7 @@ SCT_SIGSAFE SCT_HOT long sct_end(struct sct_call *c, long r, int failed)
 static void thread_exit(void *unused)
 {
 	(void)unused;
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	if (t->state != 1)
 		return;
 	sct_event(SCT_REC_THREAD_EXIT, 0, 0);
@@ -1012,12 +1020,12 @@ static void thread_exit(void *unused)
 
 SCT_SIGSAFE void sct_after_fork_child(void)
 {
-	struct sct_thread *t = &sct_self;
+	struct sct_thread *t = sct_me();
 	int pid = (int)sct_raw0(__NR_getpid);
 	if (pid == sct_pid) /* done already: a trapped fork's child */
 		return;
 	t->vchild_tid = 0;
-	if (sct_trap_mode)
+	if (sct_hot.trap_mode)
 		sct_trap_arm_thread();
 	if (t->state == 1)
 		sct_raw2(__NR_munmap, t->w.hdr,
@@ -1028,7 +1036,7 @@ SCT_SIGSAFE void sct_after_fork_child(void)
 	sct_stack_after_fork_child();
 	__atomic_store_n(&ring_seq, 0, __ATOMIC_RELAXED);
 	exit_status = -1;
-	if (sct_cfg.enabled)
+	if (sct_hot.enabled)
 		sct_event(SCT_REC_FORK, sct_raw0(__NR_getppid), 0);
 }
 
@@ -1040,7 +1048,7 @@ void sct_set_exit_status(int status)
 static void parse_config(void)
 {
 	const char *v;
-	sct_cfg.str_max = DEFAULT_STR_MAX;
+	sct_hot.str_max = DEFAULT_STR_MAX;
 	sct_cfg.ring_size = DEFAULT_RING_SIZE;
 	if ((v = getenv("SCTRACE_STRSIZE")) && *v) {
 		char *end;
@@ -1049,7 +1057,7 @@ static void parse_config(void)
 			sct_msg("SCTRACE_STRSIZE=", v,
 				": not a number in 1..65536; using 256");
 		else
-			sct_cfg.str_max = (unsigned)n;
+			sct_hot.str_max = (unsigned)n;
 	}
 	if ((v = getenv("SCTRACE_RING_SIZE")) && *v) {
 		unsigned long long n;
@@ -1065,7 +1073,7 @@ static void parse_config(void)
 	}
 	if ((v = getenv("SCTRACE_MODE")) && *v) {
 		if (strcmp(v, "overwrite") == 0)
-			sct_cfg.overwrite = 1;
+			sct_hot.overwrite = 1;
 		else if (strcmp(v, "drop") != 0)
 			sct_msg("SCTRACE_MODE=", v,
 				": not drop or overwrite; using drop");
@@ -1148,12 +1156,16 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 						  char **envp)
 {
 	(void)argc;
-	struct sct_thread *t = &sct_self;
+	/* static TLS: the same offsets in every thread */
+	char *tp = __builtin_thread_pointer();
+	sct_hot.self_off = (char *)&sct_self - tp;
+	sct_hot.errno_off = (char *)&errno - tp;
+	struct sct_thread *t = sct_me();
 	t->guard++;
 	dl_iterate_phdr(find_libc, 0);
 	for (unsigned i = 1; i < SCT_FN__COUNT; i++)
-		if (!sct_realv[i])
-			sct_realv[i] = (sct_real_fn)lookup_real(sct_fn_names[i]);
+		if (!sct_hot.realv[i])
+			sct_hot.realv[i] = (sct_real_fn)lookup_real(sct_fn_names[i]);
 	real_clock_gettime = (int (*)(clockid_t, struct timespec *))
 		lookup_real("clock_gettime");
 	sct_pid = (int)sct_raw0(__NR_getpid);
@@ -1170,7 +1182,7 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 	}
 	pthread_key_create(&exit_key, thread_exit);
 	pthread_atfork(0, 0, sct_after_fork_child);
-	sct_cfg.enabled = 1;
+	sct_hot.enabled = 1;
 	sct_trap_init();
 	t->guard--;
 	long envc = 0;
@@ -1188,8 +1200,8 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 /* signal-safe: the process's EXIT event, in the calling thread's ring. */
 SCT_SIGSAFE void sct_exit_event(int status)
 {
-	struct sct_thread *t = &sct_self;
-	if (!sct_cfg.enabled || t->state != 1)
+	struct sct_thread *t = sct_me();
+	if (!sct_hot.enabled || t->state != 1)
 		return;
 	sct_event(SCT_REC_EXIT, status, 0);
 	t->w.hdr->exit_status = status;
@@ -1200,7 +1212,7 @@ __attribute__((destructor)) static void sct_fini(void)
 {
 	/* with the trap layer on, the exit_group syscall itself comes later
 	 * (after the other destructors) and writes the event */
-	if (sct_trap_mode && sct_self.sel == SCT_SEL_BLOCK)
+	if (sct_hot.trap_mode && sct_me()->sel == SCT_SEL_BLOCK)
 		return;
 	sct_exit_event(exit_status);
 }

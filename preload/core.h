@@ -2,6 +2,8 @@
 #ifndef SCT_CORE_H
 #define SCT_CORE_H
 
+#include <errno.h>
+
 #include "sct.h"
 
 #define SCT_PATH_MAX 4096
@@ -51,12 +53,7 @@ struct sct_config {
 	int nsaved_env;
 	int trap_req;          /* SCTRACE_TRAP: enum sct_trap_mode, -1: auto */
 	uint64_t ring_size;    /* data bytes per ring, power of two */
-	/* read by every traced call: last, next to what follows in .data
-	 * (SCT_HOTDATA: sct_realv) */
-	int overwrite;         /* flight recorder mode */
-	unsigned str_max;      /* capture bound */
-	int use_tsc;           /* durations from the invariant TSC */
-	int enabled;           /* tracing on (constructor done, dir usable) */
+	/* what every traced call reads is in sct_hot (sct.h) */
 };
 
 extern struct sct_config sct_cfg;
@@ -65,6 +62,28 @@ extern int sct_pid;
  * child); names its side file PID-IMAGE.stk (include/sctrace/stack.h) */
 extern uint64_t sct_image;
 extern __thread struct sct_thread sct_self;
+
+/* signal-safe: &sct_self, through sct_hot.self_off once known: the
+ * compiler's own way loads the offset from the GOT, one more page per
+ * call */
+static inline struct sct_thread *sct_me(void)
+{
+	long off = sct_hot.self_off;
+	if (__builtin_expect(off != 0, 1))
+		return (struct sct_thread *)((char *)__builtin_thread_pointer() +
+					     off);
+	return &sct_self;
+}
+
+/* signal-safe: &errno of the calling thread, the same way (no call into
+ * libc) */
+static inline int *sct_errno(void)
+{
+	long off = sct_hot.errno_off;
+	if (__builtin_expect(off != 0, 1))
+		return (int *)((char *)__builtin_thread_pointer() + off);
+	return &errno;
+}
 
 /* signal-safe: the calling thread's ring writer, created on first use;
  * NULL when the ring cannot exist (counted, reported once). */
@@ -82,8 +101,8 @@ SCT_SIGSAFE void sct_exit_event(int status);
 /* signal-safe: forget the rings inherited from the parent (fork child). */
 SCT_SIGSAFE void sct_after_fork_child(void);
 
-/* trap.c: the trap layer.  sct_trap_mode is the active enum sct_trap_mode. */
-extern int sct_trap_mode;
+/* trap.c: the trap layer.  sct_hot.trap_mode is the active enum
+ * sct_trap_mode. */
 void sct_trap_init(void);
 SCT_SIGSAFE void sct_trap_arm_thread(void);
 /* signal-safe: does a wrapper of syscall NR leave it to the trap layer

@@ -49,7 +49,26 @@ struct sct_call {
 	uint8_t sel_prev;  /* the trap selector before the wrapper allowed */
 };
 
-extern sct_real_fn sct_realv[];
+/* Everything a traced call reads besides its syscall's entry in nrinfo
+ * (core.c), in one page (core.c defines it page-aligned and checks that
+ * it fits): after each system call, a kernel with page-table isolation and
+ * no PCID has flushed the TLB, and each page costs a walk. */
+struct sct_hot {
+	int enabled;      /* tracing on (constructor done, dir usable) */
+	int overwrite;    /* flight recorder mode */
+	unsigned str_max; /* capture bound */
+	int use_tsc;      /* durations from the invariant TSC */
+	int trap_mode;    /* the active enum sct_trap_mode (trap.c) */
+	int stacks_on;    /* caller stacks recorded (stack.c) */
+	/* &sct_self and &errno less the thread pointer, the same in every
+	 * thread (static TLS): found once, then no GOT or libc call per call;
+	 * 0 until known */
+	long self_off, errno_off;
+	/* the real libc functions, by enum sct_fn_id: resolved in the
+	 * constructor (SCT_FN__COUNT of them) */
+	sct_real_fn realv[];
+};
+extern struct sct_hot sct_hot;
 
 SCT_SIGSAFE sct_real_fn sct_resolve(unsigned fn);
 SCT_SIGSAFE long sct_fallback(long nr, const long *a);
@@ -69,7 +88,7 @@ SCT_SIGSAFE long sct_passed(long r);
  * only while a wrapper runs inside the tracer's own symbol lookup. */
 static inline sct_real_fn sct_real(unsigned fn)
 {
-	sct_real_fn f = sct_realv[fn];
+	sct_real_fn f = sct_hot.realv[fn];
 	return __builtin_expect(f != 0, 1) ? f : sct_resolve(fn);
 }
 

@@ -71,7 +71,6 @@ static __thread struct {
 	int warm;
 } tstk;
 
-SCT_HOTDATA int sct_stacks_on;
 
 /* ---- small helpers --------------------------------------------------- */
 
@@ -830,7 +829,7 @@ SCT_SIGSAFE void sct_stack_after_fork_child(void)
 	}
 	sct_raw2(__NR_munmap, old, old_total);
 	stk.hdr = h;
-	sct_stacks_on = h != 0;
+	sct_hot.stacks_on = h != 0;
 	sct_self.sel = sel;
 	errno = e;
 }
@@ -943,7 +942,7 @@ void sct_stack_init(void)
 		goto out;
 	log_snapshot(h);
 	stk.hdr = h;
-	sct_stacks_on = h != 0;
+	sct_hot.stacks_on = h != 0;
 	sct_stack_warm_thread();
 out:
 	sct_self.sel = sel;

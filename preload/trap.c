@@ -64,7 +64,6 @@ long sct_gate_clone(const long *gregs);
 __attribute__((noreturn)) void sct_gate_vfork(long flags, long sp);
 __attribute__((noreturn)) void sct_trap_resume(ucontext_t *uc);
 
-SCT_HOTDATA int sct_trap_mode;
 /* a dispatched SIGSYS returns through sct_trap_resume (gate.S), not
  * rt_sigreturn: off under a shadow stack (signal delivery pushed a token
  * on it that only sigreturn pops) */
@@ -96,7 +95,7 @@ static SCT_SIGSAFE long raw_sigaction(int sig, const struct ksigaction *act,
 SCT_SIGSAFE void sct_trap_arm_thread(void)
 {
 	struct sct_thread *t = &sct_self;
-	if (sct_trap_mode == SCT_TRAP_SECCOMP) { /* inherited by clone */
+	if (sct_hot.trap_mode == SCT_TRAP_SECCOMP) { /* inherited by clone */
 		t->sel = SCT_SEL_BLOCK;
 		return;
 	}
@@ -407,7 +406,7 @@ static SCT_SIGSAFE long do_clone(long nr, long *a, ucontext_t *uc,
 		 * the guard, as every capture: libunwind's own libc calls
 		 * must pass the wrappers unrecorded) */
 		vf.stack = 0;
-		if (traced && sct_stacks_on) {
+		if (traced && sct_hot.stacks_on) {
 			sct_self.guard++;
 			vf.stack = sct_stack_trapped(uc) + 1;
 			sct_self.guard--;
@@ -571,7 +570,7 @@ static int seccomp_init(int req)
 {
 	const char *why = 0;
 	if (sct_seccomp_install(&why) == 0) {
-		sct_trap_mode = SCT_TRAP_SECCOMP;
+		sct_hot.trap_mode = SCT_TRAP_SECCOMP;
 		sct_self.sel = SCT_SEL_BLOCK;
 		return 0;
 	}
@@ -602,7 +601,7 @@ void sct_trap_init(void)
 			   (shstk & 1));
 	if (req != SCT_TRAP_SECCOMP && sud_works()) {
 		sct_self.sel = SCT_SEL_BLOCK;
-		sct_trap_mode = SCT_TRAP_SUD;
+		sct_hot.trap_mode = SCT_TRAP_SUD;
 		return;
 	}
 	if (req == SCT_TRAP_SUD)

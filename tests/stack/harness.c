@@ -15,6 +15,7 @@
 #define API __attribute__((visibility("default")))
 
 struct sct_config sct_cfg;
+struct sct_hot sct_hot; /* stacks_on, set by sct_stack_init() */
 int sct_pid;
 uint64_t sct_image;
 __thread struct sct_thread sct_self;
