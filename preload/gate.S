@@ -2,27 +2,9 @@
  * the tracer itself executes lives in this section, between
  * __start_sct_gate and __stop_sct_gate.  The kernel tests the address
  * after the syscall instruction, so no syscall here is the section's last
- * instruction (each is followed by at least one more).
- *
- * Register offsets are those of ucontext's gregs (sys/ucontext.h):
- * R8 0, R9 1, R10 2, R12 4, R13 5, R14 6, R15 7, RDI 8, RSI 9, RBP 10,
- * RBX 11, RDX 12, RAX 13, RCX 14, RSP 15, RIP 16. */
-#define G(r) (8 * (r))
-#define R8 0
-#define R9 1
-#define R10 2
-#define R12 4
-#define R13 5
-#define R14 6
-#define R15 7
-#define RDI 8
-#define RSI 9
-#define RBP 10
-#define RBX 11
-#define RDX 12
-#define RAX 13
-#define RSP 15
-#define RIP 16
+ * instruction (each is followed by at least one more).  Register offsets:
+ * preload/ucregs.h. */
+#include "ucregs.h"
 
 	.section sct_gate, "ax", @progbits
 
@@ -54,7 +36,6 @@ sct_raw:
  * so unwinders (preload/cfi.c, libunwind, gdb) cross it to the code the
  * trap interrupted.  The nop before it is inside the FDE: an unwinder
  * looks up a return address minus one. */
-#define UC_GREG(r) (40 + 8 * (r)) /* offsetof(ucontext_t, ...gregs[r]) */
 /* DW_CFA_expression REG: DW_OP_breg7 (rsp) OFF, OFF < 8192 */
 #define SAVED_AT(reg, off) \
 	.cfi_escape 0x10, reg, 0x03, 0x77, ((off) & 0x7f) | 0x80, (off) >> 7

@@ -1,27 +1,6 @@
 /* The return from a SIGSYS handler without rt_sigreturn (preload/trap.c).
- * Offsets are those of ucontext_t (sys/ucontext.h): uc_mcontext.gregs at
- * 40, greg R at 40 + 8 * R. */
-#define UC_GREG(r) (40 + 8 * (r))
-#define R8 0
-#define R9 1
-#define R10 2
-#define R11 3
-#define R12 4
-#define R13 5
-#define R14 6
-#define R15 7
-#define RDI 8
-#define RSI 9
-#define RBP 10
-#define RBX 11
-#define RDX 12
-#define RAX 13
-#define RSP 15
-#define RIP 16
-#define EFL 17
-#define FPREGS 224	/* offsetof(ucontext_t, uc_mcontext.fpregs) */
-#define SW_MAGIC1 464	/* offsetof(struct _fpstate, sw_reserved.magic1) */
-#define SW_FEATURES 472	/* ... sw_reserved.xfeatures */
+ * Offsets into the ucontext: preload/ucregs.h. */
+#include "ucregs.h"
 
 /* void sct_trap_resume(ucontext_t *uc): the end of a dispatched SIGSYS,
  * without rt_sigreturn (a third kernel round trip per trapped call, about
@@ -42,7 +21,7 @@
 	.hidden sct_trap_resume
 	.type sct_trap_resume, @function
 sct_trap_resume:
-	mov FPREGS(%rdi), %rsi
+	mov UC_FPREGS(%rdi), %rsi
 	cmpl $0x46505853, SW_MAGIC1(%rsi) /* FP_XSTATE_MAGIC1: an XSAVE frame */
 	jne 1f
 	mov SW_FEATURES(%rsi), %eax

@@ -59,7 +59,8 @@ struct sct_hot {
 	unsigned str_max; /* capture bound */
 	int use_tsc;      /* durations from the invariant TSC */
 	int trap_mode;    /* the active enum sct_trap_mode (trap.c) */
-	int stacks_on;    /* caller stacks recorded (stack.c) */
+	int stacks_on;    /* caller stacks recorded (stack.c): the record
+			     path tests it before calling into stack.c */
 	/* &sct_self and &errno less the thread pointer, the same in every
 	 * thread (static TLS): found once, then no GOT or libc call per call;
 	 * 0 until known */

@@ -71,7 +71,6 @@ static __thread struct {
 	int warm;
 } tstk;
 
-
 /* ---- small helpers --------------------------------------------------- */
 
 static SCT_SIGSAFE int in_self(uint64_t ip)

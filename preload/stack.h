@@ -49,9 +49,6 @@
  * dlopen, dl_iterate_phdr). */
 void sct_stack_init(void);
 
-/* sct_hot.stacks_on (sct.h): non-zero while this image records stacks;
- * the record path tests it inline before calling in here */
-
 /* signal-safe: once per new thread, when its ring is created (from
  * sct_thread_ring, in a wrapper or the SIGSYS handler): finds the thread's
  * stack range (/proc/self/maps; the walks read only inside it) and, in

@@ -15,7 +15,7 @@
  *    is interrupted by signals exactly as the program's would be, and a
  *    signal handler of the program that runs meanwhile can trap again.
  *    It returns by restoring the interrupted registers itself
- *    (sct_trap_resume in gate.S: no rt_sigreturn, one kernel round trip
+ *    (sct_trap_resume in resume.S: no rt_sigreturn, one kernel round trip
  *    less per trapped call), else through its own restorer in the
  *    allowed region (glibc's is outside it and would be trapped).
  *  - SIGSYS must stay deliverable whatever the program does: masks and
@@ -34,6 +34,26 @@
 #include "core.h"
 #include "fn.h"
 #include "stack.h"
+#include "ucregs.h"
+
+/* the offsets the assembly (gate.S, resume.S) uses */
+#define UC_OFF(m) offsetof(ucontext_t, uc_mcontext.m)
+_Static_assert(UC_GREG(R8) == UC_OFF(gregs[REG_R8]) &&
+		       UC_GREG(R11) == UC_OFF(gregs[REG_R11]) &&
+		       UC_GREG(RDI) == UC_OFF(gregs[REG_RDI]) &&
+		       UC_GREG(RAX) == UC_OFF(gregs[REG_RAX]) &&
+		       UC_GREG(RCX) == UC_OFF(gregs[REG_RCX]) &&
+		       UC_GREG(RSP) == UC_OFF(gregs[REG_RSP]) &&
+		       UC_GREG(RIP) == UC_OFF(gregs[REG_RIP]) &&
+		       UC_GREG(EFL) == UC_OFF(gregs[REG_EFL]) &&
+		       UC_FPREGS == UC_OFF(fpregs) &&
+		       /* the software bytes end the 512-byte FXSAVE area */
+		       SW_MAGIC1 == sizeof(struct _libc_fpstate) -
+					    sizeof(struct _fpx_sw_bytes) &&
+		       SW_FEATURES == SW_MAGIC1 + offsetof(struct _fpx_sw_bytes,
+							   xstate_bv),
+	       "preload/ucregs.h: ucontext_t offsets");
+#undef UC_OFF
 
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON 1
@@ -64,7 +84,7 @@ long sct_gate_clone(const long *gregs);
 __attribute__((noreturn)) void sct_gate_vfork(long flags, long sp);
 __attribute__((noreturn)) void sct_trap_resume(ucontext_t *uc);
 
-/* a dispatched SIGSYS returns through sct_trap_resume (gate.S), not
+/* a dispatched SIGSYS returns through sct_trap_resume (resume.S), not
  * rt_sigreturn: off under a shadow stack (signal delivery pushed a token
  * on it that only sigreturn pops) */
 static SCT_HOTDATA int resume_direct;
