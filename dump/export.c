@@ -28,7 +28,7 @@ struct export {
 
 static const char *sys_name(unsigned nr, char *buf, size_t n)
 {
-	if (nr < SCT_NSYS && sct_sysent[nr].name)
+	if (nr < SCT_NSYS && sct_sysent[nr].name[0])
 		return sct_sysent[nr].name;
 	snprintf(buf, n, "syscall_%#x", nr);
 	return buf;

@@ -247,7 +247,7 @@ void sct_fdtab_apply(struct sct_fdtab *t, const struct sct_ev *ev)
 		return;
 	const struct sct_sysent *se = &sct_sysent[r->nr];
 	const char *nm = se->name;
-	if (!nm)
+	if (!nm[0])
 		return;
 	const uint64_t *a = r->args;
 	if (r->flags & SCT_RF_NORETURN) {

@@ -89,7 +89,7 @@ static int trace_set(struct opts *o, char *list)
 			if (strcmp(cls, class_names[c]) != 0)
 				continue;
 			for (int nr = 0; nr < SCT_NSYS; nr++)
-				if (sct_sysent[nr].name &&
+				if (sct_sysent[nr].name[0] &&
 				    (sct_sysent[nr].classes & (1u << c)))
 					o->trace[nr] = 1;
 			found = 1;
@@ -99,11 +99,11 @@ static int trace_set(struct opts *o, char *list)
 			found = 1;
 		}
 		for (int nr = 0; nr < SCT_NSYS && !found; nr++)
-			if (sct_sysent[nr].name && strcmp(sct_sysent[nr].name, tok) == 0)
+			if (sct_sysent[nr].name[0] && strcmp(sct_sysent[nr].name, tok) == 0)
 				o->trace[nr] = 1, found = 1;
 		if (!found && tok[0] != '%')
 			for (int nr = 0; nr < SCT_NSYS; nr++)
-				if (sct_sysent[nr].name &&
+				if (sct_sysent[nr].name[0] &&
 				    strcmp(sct_sysent[nr].name, tok) == 0)
 					found = 1;
 		if (!found)

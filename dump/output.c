@@ -196,7 +196,7 @@ void json_call_fields(struct sbuf *b, const struct sct_ev *ev,
 	const struct sct_sysent *se = r->nr < SCT_NSYS ? &sct_sysent[r->nr] : NULL;
 	struct sbuf arg = { 0 };
 	sb_puts(b, "\"args\":[");
-	int nargs = se && se->name ? se->nargs : r->nargs;
+	int nargs = se && se->name[0] ? se->nargs : r->nargs;
 	for (int i = 0; i < nargs; i++) {
 		if (se && se->args[i].cond && i > 0 &&
 		    !((r->args[i - 1] & 0100) ||
@@ -239,7 +239,7 @@ static void json_syscall(struct printer *p, const struct sct_ev *ev,
 	struct sbuf *b = &p->line;
 	json_head(b, "syscall", ev->hdr, r);
 	sb_printf(b, ",\"dur_ns\":%llu,\"name\":", (unsigned long long)r->dur);
-	if (se && se->name)
+	if (se && se->name[0])
 		sct_json_str(b, se->name, strlen(se->name));
 	else
 		sb_printf(b, "\"syscall_%#x\"", r->nr);

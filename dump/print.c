@@ -883,7 +883,7 @@ static void print_strarr(struct sbuf *o, const struct sct_blob *b,
 
 static const struct sct_sysent *sysent_of(const struct sct_rec *r)
 {
-	if (r->nr < SCT_NSYS && sct_sysent[r->nr].name)
+	if (r->nr < SCT_NSYS && sct_sysent[r->nr].name[0])
 		return &sct_sysent[r->nr];
 	return NULL;
 }
@@ -908,7 +908,7 @@ static unsigned long long xlat_value(const struct sct_xlat *x,
 
 static int is_name(const struct sct_sysent *se, const char *name)
 {
-	return se && se->name && strcmp(se->name, name) == 0;
+	return se && se->name[0] && strcmp(se->name, name) == 0;
 }
 
 static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,

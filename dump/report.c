@@ -187,7 +187,7 @@ static uint64_t percentile(const struct site *s, unsigned p)
 
 static const char *sys_name(unsigned nr, char *buf, size_t n)
 {
-	if (nr < SCT_NSYS && sct_sysent[nr].name)
+	if (nr < SCT_NSYS && sct_sysent[nr].name[0])
 		return sct_sysent[nr].name;
 	snprintf(buf, n, "syscall_%#x", nr);
 	return buf;

@@ -28,7 +28,7 @@ struct sct_summary {
 struct row {
 	unsigned nr;
 	const struct sysstat *st;
-	char name[24];
+	char name[SCT_NAME_MAX];
 };
 
 struct sct_summary *sct_summary_new(void)
@@ -52,7 +52,7 @@ void sct_summary_add(struct sct_summary *s, const struct sct_ev *ev)
 	if (r->flags & SCT_RF_NORETURN)
 		return;
 	if ((r->flags & SCT_RF_ERROR) ||
-	    (sct_sysent[r->nr].name && sct_sysent[r->nr].ret == SCT_R_errret &&
+	    (sct_sysent[r->nr].name[0] && sct_sysent[r->nr].ret == SCT_R_errret &&
 	     r->ret > 0))
 		st->errors++;
 }
@@ -89,8 +89,8 @@ void sct_summary_print(FILE *fp, const struct sct_summary *s)
 		struct row *rw = &rows[n++];
 		rw->nr = nr;
 		rw->st = st;
-		if (sct_sysent[nr].name)
-			snprintf(rw->name, sizeof rw->name, "%s",
+		if (sct_sysent[nr].name[0])
+			snprintf(rw->name, sizeof rw->name, "%.*s", SCT_NAME_MAX - 1,
 				 sct_sysent[nr].name);
 		else
 			snprintf(rw->name, sizeof rw->name, "syscall_%#x", nr);

@@ -158,6 +158,8 @@ static void parse_sys(char **tok, int n)
 	if (nsys == MAXSYS)
 		die("too many syscalls");
 	struct sysdef *d = &sysv[nsys++];
+	if (strlen(tok[1]) >= SCT_NAME_MAX)
+		die("syscall name '%s' longer than SCT_NAME_MAX - 1", tok[1]);
 	d->name = strdup(tok[1]);
 	d->ret = lookup(ret_names, SCT_R__COUNT, tok[2]);
 	if (d->ret < 0)
@@ -186,6 +188,8 @@ static void parse_fn(char **tok, int n)
 	for (int i = 0; i < nfn; i++)
 		if (strcmp(fnv[i].name, tok[1]) == 0)
 			die("function '%s' listed twice", tok[1]);
+	if (strlen(tok[1]) >= SCT_NAME_MAX)
+		die("function name '%s' longer than SCT_NAME_MAX - 1", tok[1]);
 	struct fndef *f = &fnv[nfn++];
 	f->name = strdup(tok[1]);
 	f->line = cur_line;
@@ -413,7 +417,7 @@ static void write_fn(const char *dir)
 
 	FILE *c = out_open(dir, "fn.c");
 	fprintf(c, "#include \"sctrace/kinds.h\"\n\n"
-		   "const char *const sct_fn_names[] = {\n\t\"\",\n");
+		   "const char sct_fn_names[][SCT_NAME_MAX] = {\n\t\"\",\n");
 	for (int i = 0; i < nfn; i++)
 		fprintf(c, "\t\"%s\",\n", fnv[i].name);
 	fprintf(c, "};\nconst unsigned sct_nfn = %d;\n", nfn + 1);

@@ -104,7 +104,7 @@ static const struct sct_ev *ev_of(struct fake *f)
 static int sysnr(const char *name)
 {
 	for (int nr = 0; nr < SCT_NSYS; nr++)
-		if (sct_sysent[nr].name &&
+		if (sct_sysent[nr].name[0] &&
 		    strcmp(sct_sysent[nr].name, name) == 0)
 			return nr;
 	return -1;
@@ -682,7 +682,7 @@ static void test_calls(void)
 	r->flags = SCT_RF_ERROR;
 	r->ret = -1;
 	r->err = ENOSYS;
-	if (!sct_sysent[511].name)
+	if (!sct_sysent[511].name[0])
 		is_str(call_of(f, NULL),
 		       "syscall_0x1ff(0x1, 0x2) = -1 ENOSYS (Function not implemented)",
 		       "unknown syscall");
@@ -900,13 +900,13 @@ static void test_summary(void)
 		"  0.00    0.000000           0         1           %s\n"
 		"------ ----------- ----------- --------- --------- ----------------\n"
 		"100.00    0.000400          80         5         1 total\n",
-		sct_sysent[__NR_write].name ? sct_sysent[__NR_write].name
+		sct_sysent[__NR_write].name[0] ? sct_sysent[__NR_write].name
 					    : "syscall_0x1",
-		sct_sysent[__NR_read].name ? sct_sysent[__NR_read].name
+		sct_sysent[__NR_read].name[0] ? sct_sysent[__NR_read].name
 					   : "syscall_0",
-		sct_sysent[__NR_close].name ? sct_sysent[__NR_close].name
+		sct_sysent[__NR_close].name[0] ? sct_sysent[__NR_close].name
 					    : "syscall_0x3",
-		sct_sysent[__NR_exit_group].name
+		sct_sysent[__NR_exit_group].name[0]
 			? sct_sysent[__NR_exit_group].name
 			: "syscall_0xe7");
 	is_str(buf, want, "summary table");

@@ -126,9 +126,15 @@ struct sct_argdesc {
 	unsigned short xlat;     /* flags/enum: index in sct_xlats[], 0 = none */
 };
 
+/* Longest syscall or libc function name + 1.  The names are arrays, not
+ * pointers: a table of pointers in libsctrace.so is relocated when it is
+ * loaded, eight pages copied (a ~10 us fault each on some VMs) in every
+ * process, traced or not. */
+#define SCT_NAME_MAX 32
+
 /* One syscall, by number (generated from gen/syscalls.tbl). */
 struct sct_sysent {
-	const char *name;       /* NULL: number unknown to the table */
+	char name[SCT_NAME_MAX]; /* "": number unknown to the table */
 	unsigned short classes; /* 1 << enum sct_class_bit */
 	unsigned char ret;      /* enum sct_retkind */
 	unsigned char nargs;
@@ -137,7 +143,7 @@ struct sct_sysent {
 
 #define SCT_NSYS 512
 extern const struct sct_sysent sct_sysent[SCT_NSYS];
-extern const char *const sct_fn_names[]; /* libc entry points, [0] = "" */
+extern const char sct_fn_names[][SCT_NAME_MAX]; /* libc entry points, [0] = "" */
 extern const unsigned sct_nfn;
 extern const struct sct_xlat *const sct_xlats[]; /* [0] = NULL, by index */
 extern const unsigned sct_nxlat;
