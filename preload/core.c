@@ -694,7 +694,7 @@ static void init_capture_tables(void)
 		const struct sct_sysent *se = &sct_sysent[nr];
 		unsigned inputs = 0, strs = 0;
 		nrinfo[nr].adopts = sct_trap_adopts(nr) != 0;
-		if (!se->name)
+		if (!se->name[0])
 			continue;
 		nrinfo[nr].errret = se->ret == SCT_R_errret;
 		for (int i = 0; i < se->nargs && i < 6; i++) {
@@ -947,7 +947,7 @@ SCT_SIGSAFE int sct_trap_begin(struct sct_call *c, unsigned fn, unsigned nr,
 	c->nr = (uint16_t)nr;
 	c->args = args;
 	c->frame = 0;
-	c->nargs = nr < SCT_NSYS && sct_sysent[nr].name ? sct_sysent[nr].nargs
+	c->nargs = nr < SCT_NSYS && sct_sysent[nr].name[0] ? sct_sysent[nr].nargs
 							 : 6;
 	c->via = fn ? SCT_VIA_LIBC : SCT_VIA_TRAP;
 	start_time(c);
@@ -1152,10 +1152,49 @@ static void read_identity(char **argv)
 	sct_stpcpy(sct_cfg.comm, base, sct_cfg.comm + sizeof sct_cfg.comm);
 }
 
+/* The library's own header, as mapped (the linker's symbol). */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+/* Give memory at once to the pages of our writable data that the
+ * constructor writes: .data (nrinfo, sct_hot, ...) and the first .bss
+ * pages (sct_cfg, the start of saved_env_area).  A first write to a page
+ * faults, ~10 us on some VMs; one MADV_POPULATE_WRITE costs ~1 us a page.
+ * Found from our program headers: the writable PT_LOAD, less its
+ * PT_GNU_RELRO part (read-only by now). */
+static void populate_own_data(void)
+{
+	const ElfW(Ehdr) *eh = &__ehdr_start;
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)eh +
+						    eh->e_phoff);
+	uintptr_t base = 0, lo = 0, relro = 0;
+	int found = 0;
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
+			base = (uintptr_t)eh - ph[i].p_vaddr;
+			found = 1;
+			break;
+		}
+	if (!found)
+		return;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_W))
+			lo = base + ph[i].p_vaddr;
+		else if (ph[i].p_type == PT_GNU_RELRO)
+			relro = base + ph[i].p_vaddr + ph[i].p_memsz;
+	}
+	if (relro > lo)
+		lo = relro;
+	lo = (lo + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)saved_env_area + 4096) & ~(uintptr_t)4095;
+	if (lo && hi > lo && (uintptr_t)&sct_hot >= lo && (uintptr_t)&sct_hot < hi)
+		sct_populate((void *)lo, hi - lo);
+}
+
 __attribute__((constructor)) static void sct_init(int argc, char **argv,
 						  char **envp)
 {
 	(void)argc;
+	populate_own_data();
 	/* static TLS: the same offsets in every thread */
 	char *tp = __builtin_thread_pointer();
 	sct_hot.self_off = (char *)&sct_self - tp;

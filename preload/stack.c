@@ -335,8 +335,6 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 		side_fail("cannot size, map or name the stack file (errno ", r);
 		return 0;
 	}
-	/* the writer's index (private, .bss) gets its pages as stacks land
-	 * in them: a short program touches a few of its 16 */
 	struct sct_stk_hdr *h = map;
 	const char *s = sct_cfg.exe;
 	for (unsigned i = 0; i < sizeof h->exe - 1 && s[i]; i++)
@@ -347,12 +345,17 @@ static SCT_SIGSAFE struct sct_stk_hdr *side_create(void)
 	sct_stk_init(h, total, stk.depth, NSLOTS, sct_image, (uint32_t)sct_pid,
 		     stk.mode);
 	sct_stk_sparse(h, sparse ? sct_populate : 0, SLOTS_FIRST, LOG_FIRST);
+	/* the writer's index (private, .bss): stacks land in its 16 pages
+	 * by hash, so even a short program touches most of them, a fault
+	 * each (~10 us on some VMs) against ~1 us a page populated here */
+	sct_stk_index_populate(sct_populate);
 	return h;
 }
 
 /* Constructor: the executable file mappings when tracing starts, and the
- * vDSO, as MAP entries at the image's start time. */
-static void log_snapshot(struct sct_stk_hdr *h)
+ * vDSO, as MAP entries at the image's start time; and, from the same read,
+ * the calling (main) thread's stack mapping, the one holding SP. */
+static void log_snapshot(struct sct_stk_hdr *h, uintptr_t sp)
 {
 	struct maps_rd r;
 	char line[SCT_PATH_MAX + 128];
@@ -363,7 +366,11 @@ static void log_snapshot(struct sct_stk_hdr *h)
 		return;
 	}
 	while (maps_line(&r, line, sizeof line)) {
-		if (maps_parse(line, &e) < 0 || e.perms[2] != 'x')
+		if (maps_parse(line, &e) < 0)
+			continue;
+		if (sp >= e.lo && sp < e.hi)
+			tstk.lo = e.lo, tstk.hi = e.hi;
+		if (e.perms[2] != 'x')
 			continue;
 		if (e.path[0] != '/' && sct_strncmp(e.path, "[vdso]", 7) != 0)
 			continue;
@@ -533,8 +540,10 @@ static SCT_SIGSAFE struct memo *memo_of_thread(void)
 		return m;
 	if (m)
 		return 0;
+	/* populated: entries land in its pages by hash (see
+	 * sct_stk_index_populate()) */
 	long a = sct_raw6(__NR_mmap, 0, MEMO_BYTES, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	tmemo = (unsigned long)a >= -4096ul ? (struct memo *)1
 					     : (struct memo *)a;
 	return (uintptr_t)tmemo > 1 ? tmemo : 0;
@@ -617,14 +626,17 @@ SCT_SIGSAFE void sct_stack_warm_thread(void)
 	sct_self.sel = SCT_SEL_ALLOW;
 	tstk.warm = 1;
 	const uint64_t *fp = __builtin_frame_address(0);
-	/* a handler on the signal stack: the thread's own stack is found
-	 * by its first capture off it (stack_hi) */
-	if (alt_hi((uintptr_t)fp)) {
-		sct_self.sel = sel;
-		errno = e;
-		return;
+	/* known already: the main thread's, found by log_snapshot() */
+	if ((uintptr_t)fp < tstk.lo || (uintptr_t)fp >= tstk.hi) {
+		/* a handler on the signal stack: the thread's own stack is
+		 * found by its first capture off it (stack_hi) */
+		if (alt_hi((uintptr_t)fp)) {
+			sct_self.sel = sel;
+			errno = e;
+			return;
+		}
+		mapping_of((uintptr_t)fp, &tstk.lo, &tstk.hi);
 	}
-	mapping_of((uintptr_t)fp, &tstk.lo, &tstk.hi);
 	uint64_t ips[SCT_STK_MAX_DEPTH];
 	/* the rules of the thread's outer frames.  libunwind's own
 	 * per-thread cache (~1 ms, mmaps) is made by the first stack that
@@ -939,7 +951,7 @@ void sct_stack_init(void)
 	struct sct_stk_hdr *h = side_create();
 	if (!h)
 		goto out;
-	log_snapshot(h);
+	log_snapshot(h, (uintptr_t)__builtin_frame_address(0));
 	stk.hdr = h;
 	sct_hot.stacks_on = h != 0;
 	sct_stack_warm_thread();

@@ -58,6 +58,11 @@ static inline uint32_t file_tag(const struct sct_stk_hdr *h)
 	return (uint32_t)(x >> 48) | 1u; /* 16 bits, never 0 */
 }
 
+SCT_SIGSAFE void sct_stk_index_populate(long (*populate)(void *, uint64_t))
+{
+	populate(idx, sizeof idx);
+}
+
 /* A sparse side file (sct_stk_sparse): file offsets below slot_lim and
  * mod_lim are populated, the rest is populated STK_CHUNK bytes at a time
  * by the writer that first needs it (concurrent writers may populate the

@@ -22,6 +22,9 @@ SCT_SIGSAFE void sct_stk_init(struct sct_stk_hdr *h, uint64_t total,
 SCT_SIGSAFE void sct_stk_sparse(const struct sct_stk_hdr *h,
 				long (*populate)(void *, uint64_t),
 				uint64_t slots, uint64_t log);
+/* signal-safe: give the writer's private index its memory now, through
+ * POPULATE (MADV_POPULATE_WRITE): cheaper than a fault per page. */
+SCT_SIGSAFE void sct_stk_index_populate(long (*populate)(void *, uint64_t));
 /* signal-safe: the id of the stack IPS[0..N) (innermost first), 0 when the
  * table has no room. */
 SCT_SIGSAFE uint32_t sct_stk_intern(struct sct_stk_hdr *h,

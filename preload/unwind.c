@@ -150,10 +150,11 @@ int sct_unw_init(void *lib, sct_bt_fn bt)
 	 * its TLS) in a vfork child corrupted its parent. */
 	policy(unw.as, UNW_CACHE_PER_THREAD);
 rules:;
-	/* pages get memory as rules land in them */
+	/* populated: rules land in its pages by hash, so a short program
+	 * touches most of them (see sct_stk_index_populate()) */
 	long t = sct_raw6(__NR_mmap, 0, NRULES * sizeof *rules,
-			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			  -1, 0);
+			  PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if ((unsigned long)t >= -4096ul)
 		return -1;
 	rules = (struct rule_slot *)t;
