@@ -152,7 +152,7 @@ SCT_WRAPPER long syscall(long nr, ...)
 		    nr == __NR_clone3;
 	struct sct_call c;
 	c.frame = __builtin_frame_address(0);
-	unsigned nargs = nr >= 0 && nr < SCT_NSYS && sct_sysent[nr].name
+	unsigned nargs = nr >= 0 && nr < SCT_NSYS && sct_sysent[nr].name[0]
 				 ? sct_sysent[nr].nargs : 6;
 	if (nr < 0 || nr >= 65536 ||
 	    !sct_begin(&c, SCT_FN_syscall, (unsigned)nr, a, (int)nargs))
