@@ -853,28 +853,52 @@ static void print_sockaddr(struct sbuf *o, const unsigned char *p, size_t len,
 	sb_putc(o, '}');
 }
 
-/* argv: NUL-terminated strings back to back; at most strsize of them. */
+/* the address ending a string array's blob (SCT_BF_UNTERM, SCT_BF_BADSTR),
+ * else 0; *LEN: the bytes before it */
+static uint64_t strarr_tail(const struct sct_blob *b, size_t *len)
+{
+	uint64_t a = 0;
+	*len = b->len;
+	if ((b->flags & (SCT_BF_UNTERM | SCT_BF_BADSTR)) && b->len >= sizeof a) {
+		*len = b->len - sizeof a;
+		memcpy(&a, sct_blob_data(b) + *len, sizeof a);
+	}
+	return a;
+}
+
+/* argv: NUL-terminated strings back to back; at most strsize of them.
+ * As strace: an entry whose string cannot be read is its pointer, and an
+ * array without a readable NULL ends with "... /" "* ADDR *" "/". */
 static void print_strarr(struct sbuf *o, const struct sct_blob *b,
 			 const struct sct_popts *po)
 {
 	const unsigned char *s = sct_blob_data(b);
-	size_t off = 0, k = 0, max = strsize_of(po);
+	size_t off = 0, k = 0, max = strsize_of(po), len;
+	uint64_t tail = strarr_tail(b, &len);
 	int more = (b->flags & SCT_BF_TRUNC) != 0;
 	sb_putc(o, '[');
-	while (off < b->len) {
+	while (off < len) {
 		if (k == max) {
 			more = 1;
 			break;
 		}
-		size_t l = strnlen((const char *)s + off, b->len - off);
-		int cut = off + l == b->len; /* no NUL: the string was cut */
+		size_t l = strnlen((const char *)s + off, len - off);
+		int cut = off + l == len; /* no NUL: the string was cut */
 		if (k++)
 			sb_puts(o, ", ");
 		sct_print_str(o, s + off, l, cut, po);
 		off += l + 1;
 	}
+	if (!more && (b->flags & SCT_BF_BADSTR) && k < max) {
+		if (k++)
+			sb_puts(o, ", ");
+		print_ptr(o, tail);
+	}
 	if (more)
 		sb_puts(o, k ? ", ..." : "...");
+	else if (b->flags & SCT_BF_UNTERM)
+		sb_printf(o, "%s... /* %#llx */", k ? ", " : "",
+			  (unsigned long long)tail);
 	sb_putc(o, ']');
 }
 
@@ -1057,10 +1081,12 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 			print_ptr(o, v);
 		break;
 	case SCT_K_envp: {
-		unsigned n = rd32(p);
 		print_ptr(o, v);
-		if (v)
-			sb_printf(o, " /* %u var%s */", n, n == 1 ? "" : "s");
+		if (v && p && len >= 4) {
+			unsigned n = rd32(p);
+			sb_printf(o, " /* %u var%s%s */", n, n == 1 ? "" : "s",
+				  b->flags & SCT_BF_UNTERM ? ", unterminated" : "");
+		}
 		break;
 	}
 	case SCT_K_sigset:

@@ -508,7 +508,9 @@ static SCT_SIGSAFE SCT_HOT size_t str_words(unsigned char *dst, uintptr_t src,
 	return n;
 }
 
-/* signal-safe: a NUL-terminated string, up to MAX bytes. */
+/* signal-safe: a NUL-terminated string, up to MAX bytes.  *TRUNC: 1, it
+ * is longer; 2, a fault before its NUL (and MAX): strace then prints the
+ * pointer, never the bytes before it. */
 static SCT_SIGSAFE SCT_HOT size_t cap_str(struct capture *cp, unsigned char *dst,
 				  uintptr_t src, size_t max, int *trunc)
 {
@@ -530,12 +532,50 @@ static SCT_SIGSAFE SCT_HOT size_t cap_str(struct capture *cp, unsigned char *dst
 			if (!dst[n + i])
 				return n + i;
 		n += got;
-		if (got < chunk)
+		if (got < chunk) {
+			*trunc = 2;
 			return n;
+		}
 	}
 	unsigned char c;
 	*trunc = sct_safe_copy(&c, src + n, 1) == 1 && c;
 	return n;
+}
+
+/* signal-safe: *S = element I of the pointer array ARR, through the
+ * window W[0..*WN) of elements read from *W0 on (one read of up to
+ * SCT_PTRS_AT_ONCE elements: untrusted memory costs a syscall per read,
+ * and an environment has dozens).  0 when it cannot be read. */
+#define SCT_PTRS_AT_ONCE 32u
+static SCT_SIGSAFE int strarr_elem(struct capture *cp, uintptr_t arr,
+				   uint32_t i, uintptr_t *w, uint32_t *w0,
+				   uint32_t *wn, uintptr_t *s)
+{
+	if (cp->trusted) {
+		*s = ((const uintptr_t *)arr)[i];
+		return 1;
+	}
+	if (i < *w0 || i >= *w0 + *wn) {
+		*w0 = i;
+		*wn = (uint32_t)(sct_safe_copy(w, arr + i * sizeof *w,
+					       SCT_PTRS_AT_ONCE * sizeof *w) /
+				 sizeof *w);
+		if (!*wn)
+			return 0;
+	}
+	*s = w[i - *w0];
+	return 1;
+}
+
+/* signal-safe: end B's data with the 8-byte address A (a strarr blob's
+ * SCT_BF_UNTERM or SCT_BF_BADSTR); 0 without room */
+static SCT_SIGSAFE int strarr_tail(struct sct_blob *b, size_t room, uint64_t a)
+{
+	if (b->len + sizeof a > room)
+		return 0;
+	copy_bytes((unsigned char *)(b + 1) + b->len, &a, sizeof a);
+	b->len += sizeof a;
+	return 1;
 }
 
 static SCT_SIGSAFE void cap_strarr(struct capture *cp, struct sct_blob *b,
@@ -543,12 +583,24 @@ static SCT_SIGSAFE void cap_strarr(struct capture *cp, struct sct_blob *b,
 {
 	unsigned char *d = (unsigned char *)(b + 1);
 	size_t room = (size_t)(cp->end - d);
-	uint32_t count = 0;
+	uint32_t count = 0, w0 = 0, wn = 0;
+	uintptr_t w[SCT_PTRS_AT_ONCE];
 	if (room > ARGV_BOUND)
 		room = ARGV_BOUND;
+	if (count_only)
+		b->len = sizeof count;
 	for (;; count++) {
 		uintptr_t s;
-		if (cap_copy(cp, &s, arr + count * sizeof s, sizeof s) != sizeof s || !s)
+		if (!strarr_elem(cp, arr, count, w, &w0, &wn, &s)) {
+			/* the array itself: none of it (print the pointer),
+			 * or its end (strace: "unterminated") */
+			if (!count)
+				b->flags |= SCT_BF_FAULT;
+			else if (strarr_tail(b, room, arr + count * sizeof s))
+				b->flags |= SCT_BF_UNTERM;
+			break;
+		}
+		if (!s)
 			break;
 		if (count_only) {
 			if (count > 1000000)
@@ -556,11 +608,17 @@ static SCT_SIGSAFE void cap_strarr(struct capture *cp, struct sct_blob *b,
 			continue;
 		}
 		int trunc;
-		if (b->len + 2 > room) {
+		if (b->len + 2 + sizeof(uint64_t) > room) {
 			b->flags |= SCT_BF_TRUNC;
 			break;
 		}
-		size_t n = cap_str(cp, d + b->len, s, room - b->len - 1, &trunc);
+		size_t n = cap_str(cp, d + b->len, s, room - b->len - 1 -
+						       sizeof(uint64_t), &trunc);
+		if (trunc == 2) { /* printed as its pointer: the last entry */
+			if (strarr_tail(b, room, s))
+				b->flags |= SCT_BF_BADSTR;
+			break;
+		}
 		d[b->len + n] = 0;
 		b->len += (uint32_t)n + 1;
 		if (trunc) {
@@ -568,10 +626,8 @@ static SCT_SIGSAFE void cap_strarr(struct capture *cp, struct sct_blob *b,
 			break;
 		}
 	}
-	if (count_only) {
+	if (count_only)
 		copy_bytes(d, &count, sizeof count);
-		b->len = sizeof count;
-	}
 }
 
 #define X_CAP(name, cap, size) SCT_CAP_##cap,
@@ -628,6 +684,10 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 	switch (cap) {
 	case SCT_CAP_CSTR:
 		n = cap_str(cp, d, addr, max < room ? max : room, &trunc);
+		if (trunc == 2) { /* printed as its pointer */
+			b->flags |= SCT_BF_FAULT;
+			n = 0, trunc = 0;
+		}
 		break;
 	case SCT_CAP_BUFIN:
 	case SCT_CAP_LENIN:

@@ -31,12 +31,66 @@ static SCT_SIGSAFE int contains(const char *hay, const char *needle)
 	return 0;
 }
 
+/* signal-safe: the entries of a pointer array the kernel has read */
 static SCT_SIGSAFE size_t env_count(char *const *envp)
 {
 	size_t n = 0;
 	while (envp && envp[n])
 		n++;
 	return n;
+}
+
+/* Pages of the program's memory found readable, to read an environment
+ * the kernel has not checked yet: a page is probed once (process_vm_readv,
+ * which fails where a load would fault) and then read directly.  An
+ * environment's strings share a few pages: a few probes, not one a
+ * string. */
+#define SCT_PAGE 4096ul
+struct readable {
+	uintptr_t page[8];
+	unsigned n;
+};
+
+static SCT_SIGSAFE int readable_at(struct readable *rd, uintptr_t a)
+{
+	uintptr_t pg = a & ~(SCT_PAGE - 1);
+	unsigned char c;
+	for (unsigned i = 0; i < rd->n && i < 8; i++)
+		if (rd->page[i] == pg)
+			return 1;
+	if (sct_safe_copy(&c, pg, 1) != 1)
+		return 0;
+	rd->page[rd->n++ % 8] = pg;
+	return 1;
+}
+
+/* signal-safe: the entries of ENVP (NULL: 0) when the array and each
+ * string up to its NUL can be read, else (size_t)-1: the kernel will fail
+ * the call with EFAULT, and the program gets that, not a fault of ours. */
+static SCT_SIGSAFE size_t env_count_safe(char *const *envp)
+{
+	struct readable rd = { { 0 }, 0 };
+	size_t n = 0;
+	if (!envp)
+		return 0;
+	for (;; n++) {
+		uintptr_t e = (uintptr_t)&envp[n];
+		if (n >= EXEC_ARGS_MAX || !readable_at(&rd, e) ||
+		    !readable_at(&rd, e + sizeof(char *) - 1))
+			return (size_t)-1;
+		uintptr_t s = (uintptr_t)envp[n];
+		if (!s)
+			return n;
+		for (;;) { /* the string, a page at a time */
+			if (!readable_at(&rd, s))
+				return (size_t)-1;
+			uintptr_t end = (s | (SCT_PAGE - 1)) + 1;
+			while (s < end && *(const char *)s)
+				s++;
+			if (s < end)
+				break;
+		}
+	}
 }
 
 /* signal-safe: ENVP, or a copy in BUF (NBUF pointers) with the saved
@@ -46,9 +100,9 @@ static SCT_SIGSAFE size_t env_count(char *const *envp)
 char *const *sct_fix_env(char *const *envp, char **buf, size_t nbuf,
 			 char *spare, size_t nspare)
 {
-	size_t n = env_count(envp), k = 0;
+	size_t n = env_count_safe(envp), k = 0;
 	int changed = 0;
-	if (n + SCT_MAX_SAVED_ENV + 1 > nbuf)
+	if (n == (size_t)-1 || n + SCT_MAX_SAVED_ENV + 1 > nbuf)
 		return envp;
 	for (size_t i = 0; i < n; i++)
 		buf[k++] = envp[i];
@@ -98,11 +152,14 @@ static long traced_exec(const void *frame, unsigned fn, long nr, long a0,
 	long args[6] = { a0, a1, a2, a3, a4, 0 };
 	char *spare = 0;
 	char **buf = 0;
-	size_t nenv = env_count((char *const *)(nr == __NR_execve ? a2 : a3));
+	size_t nenv = env_count_safe((char *const *)(nr == __NR_execve ? a2 : a3));
 	size_t nbuf = nenv + SCT_MAX_SAVED_ENV + 1;
 	size_t bytes = nbuf * sizeof(char *) + ENV_SPARE;
-	long m = sct_raw6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* an unreadable environment goes to the kernel as it is (EFAULT) */
+	long m = nenv == (size_t)-1
+			 ? -ENOMEM
+			 : sct_raw6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	long call[6] = { a0, a1, a2, a3, a4, 0 };
 	if (m > 0 || m < -4095) {
 		buf = (char **)m;
@@ -345,10 +402,13 @@ static long spawn(unsigned fn, long a0, long a1, long a2, long a3, long a4,
 		  long a5)
 {
 	sct_real_fn real = sct_real(fn);
-	size_t nbuf = env_count((char *const *)a5) + SCT_MAX_SAVED_ENV + 1;
+	size_t nenv = env_count_safe((char *const *)a5);
+	size_t nbuf = nenv + SCT_MAX_SAVED_ENV + 1;
 	size_t bytes = nbuf * sizeof(char *) + ENV_SPARE;
-	long m = sct_raw6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long m = nenv == (size_t)-1
+			 ? -ENOMEM
+			 : sct_raw6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	long env = a5;
 	if (m > 0 || m < -4095)
 		env = (long)sct_fix_env((char *const *)a5, (char **)m, nbuf,

@@ -161,5 +161,17 @@ tot=$(awk '$NF == "total" { print $4 }' "$T/c14z"); err=$(awk '$NF == "total" { 
 [ -n "$tot" ] && [ -n "$err" ] && [ "$tot" -gt "$err" ]
 ok $? "-c -Z: every call counted, not only the failed ones (total $tot, errors $err)"
 
+# 15. pointers the kernel refuses (EFAULT): the program gets EFAULT, as
+# without the preload (no fault of ours reading them), and each prints as
+# strace prints it; exec's own wrappers and the trap path (SUD) alike
+for mode in off sud; do
+  SCTRACE_TRAP=$mode "$S" -s 256 -o "$T/bm$mode" -e trace=execve,openat -- "$P/badmem" "$T/bm$mode.exp"
+  ok $? "bad pointers ($mode): EFAULT for each, no crash"
+  grep -v '^+++\|^sctrace: \|^execve("[^"]*badmem"\|bm'"$mode"'\.exp' "$T/bm$mode" | norm > "$T/bm$mode.got"
+  diff -u "$T/bm$mode.exp" "$T/bm$mode.got" > "$T/bm$mode.diff"; r=$?
+  ok $r "bad pointers ($mode): printed as strace prints them"
+  [ $r = 0 ] || sed 's/^/# /' "$T/bm$mode.diff"
+done
+
 echo "1..$n"
 exit $((failed > 0))

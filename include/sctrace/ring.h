@@ -127,6 +127,10 @@ enum sct_blob_flags {
 	SCT_BF_TRUNC = 1u << 0, /* more bytes existed than were captured */
 	SCT_BF_OUT = 1u << 1,   /* captured after the call */
 	SCT_BF_FAULT = 1u << 2, /* memory not readable: address kept */
+	/* string arrays (argv, envp), whose capture stops at the first
+	 * unreadable word; its address is the blob's last 8 bytes: */
+	SCT_BF_UNTERM = 1u << 3, /* the array's next entry (no NULL seen) */
+	SCT_BF_BADSTR = 1u << 4, /* an entry's string: printed as a pointer */
 };
 
 /* Captured memory of one argument, padded to 8 bytes. */

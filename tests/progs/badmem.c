@@ -1,0 +1,92 @@
+/* Calls whose pointers the kernel refuses (EFAULT): an exec with argv or
+ * envp unreadable, unterminated or holding an unreadable string, and paths
+ * that are unreadable or run into an unmapped page.  Each fails natively;
+ * under the preload each must fail the same way (the wrappers read these
+ * only through checked reads) and print as strace prints it.  Writes those
+ * lines to argv[1]. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "raw.h"
+
+static FILE *exp;
+static int bad;
+
+/* P, hidden from the compiler's checks of constant pointers */
+static void *launder(void *p)
+{
+	__asm__("" : "+r"(p));
+	return p;
+}
+
+static void check(const char *what, int r)
+{
+	if (r != -1 || errno != EFAULT) {
+		fprintf(stderr, "badmem: %s: %d, errno %d, not EFAULT\n", what,
+			r, errno);
+		bad = 1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !(exp = fopen(argv[1], "w")))
+		return 2;
+	/* a page whose successor is unmapped */
+	char *pg = mmap(0, 8192, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pg == MAP_FAILED || munmap(pg + 4096, 4096) != 0)
+		return 2;
+	char *end = pg + 4096;
+	static char *env[] = { "A=1", 0 };
+	const char *sfx = "= -1 EFAULT (Bad address)\n";
+
+	/* argv without a NULL before the unmapped page */
+	char **a = (char **)(end - 2 * sizeof(char *));
+	a[0] = "one", a[1] = "two";
+	check("execve unterminated argv", execve("/bin/true", a, env));
+	fprintf(exp, "execve(\"/bin/true\", [\"one\", \"two\", ... /* %p */], %p /* 1 var */) %s",
+		(void *)end, (void *)env, sfx);
+	/* argv not readable at all */
+	check("execve bad argv", execve("/bin/true", launder((void *)1), env));
+	fprintf(exp, "execve(\"/bin/true\", 0x1, %p /* 1 var */) %s", (void *)env, sfx);
+	/* an argv string not readable */
+	char *b[] = { "x", end, 0 };
+	check("execve bad argv string", execve("/bin/true", b, env));
+	fprintf(exp, "execve(\"/bin/true\", [\"x\", %p], %p /* 1 var */) %s",
+		(void *)end, (void *)env, sfx);
+	/* envp without a NULL */
+	char **e = (char **)(end - sizeof(char *));
+	e[0] = "B=2";
+	char *c[] = { "y", 0 };
+	check("execve unterminated envp", execve("/bin/true", c, e));
+	fprintf(exp, "execve(\"/bin/true\", [\"y\"], %p /* 1 var, unterminated */) %s",
+		(void *)e, sfx);
+	/* envp holding an unreadable string */
+	char *e2[] = { "C=3", end, 0 };
+	check("execve bad envp string", execve("/bin/true", c, e2));
+	fprintf(exp, "execve(\"/bin/true\", [\"y\"], %p /* 2 vars */) %s",
+		(void *)e2, sfx);
+	/* the same through a raw syscall: trapped when the trap layer is
+	 * on (SCTRACE_TRAP=sud), unseen without it */
+	long r = raw3(__NR_execve, "/bin/true", c, e);
+	check("raw execve unterminated envp", r < 0 ? (errno = (int)-r, -1) : 0);
+	const char *mode = getenv("SCTRACE_TRAP");
+	if (mode && strcmp(mode, "sud") == 0)
+		fprintf(exp, "execve(\"/bin/true\", [\"y\"], %p /* 1 var, unterminated */) %s",
+			(void *)e, sfx);
+	/* paths: unreadable, and running into the unmapped page */
+	check("openat bad path", open(launder((void *)1), O_RDONLY));
+	fprintf(exp, "openat(AT_FDCWD, 0x1, O_RDONLY) %s", sfx);
+	memset(pg, 'a', 4096);
+	check("openat unterminated path", open(end - 6, O_RDONLY));
+	fprintf(exp, "openat(AT_FDCWD, %p, O_RDONLY) %s", (void *)(end - 6), sfx);
+	fclose(exp);
+	return bad;
+}
