@@ -91,6 +91,9 @@ as() {
 	sctrace-cold) SCTRACE_DIR="$R" SCTRACE_RING_SIZE=64M LD_PRELOAD="$LIB" "$@" ;;
 	sctrace-ow) SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
 	notrap-ow) SCTRACE_TRAP=off SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
+	# bench/loop's LOOP_PAIRED: the wrapper and libc's own function, alternating
+	# in one process (prints both)
+	paired) LOOP_PAIRED=1 SCTRACE_TRAP=off SCTRACE_DIR="$R" SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" "$@" ;;
 	strace) strace -f -o /dev/null "$@" ;;
 	# section 4: caller stacks on (16 frames: eh, libunwind or fp) or off, in the
 	# loop's recording configuration (-ow) and in the programs' defaults
@@ -115,6 +118,8 @@ fi
 
 # min of the numbers in $@
 min() { printf '%s\n' "$@" | awk 'NR == 1 || $1 < m { m = $1 } END { print m }'; }
+# the median of its arguments (the lower middle one of an even count)
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # rotate CONFIG list by N so that no configuration always runs first or after strace
 rotate() {
@@ -225,6 +230,7 @@ timed() { # CONFIG CMDLINE -> seconds
 }
 
 summary=() # lines of the closing summary
+summary3=() # ... of issue 3's
 
 # ---------------------------------------------------------------------------
 if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
@@ -241,10 +247,13 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 	echo "            nothing dropped): page faults and cache misses, as in a real program"
 	echo "   raw_getppid: a \`syscall\` instruction in the program (no libc): no wrapper sees it,"
 	echo "            sctrace's trap layer does (SIGSYS per call)"
+	echo "   +paired: as notrap, the wrapper and libc's own function (looked up in libc.so.6)"
+	echo "            timed in alternating slices of one process (LOOP_PAIRED=1): their"
+	echo "            difference, the median over the runs"
 	echo
-	printf '%-13s %7s %7s %7s %7s %7s %8s | %5s %7s %-5s %8s %-5s %6s %8s | %10s %-5s\n' \
-		call native off notrap sctrace cold strace "+off" "+notrap" "<=100" "+sctrace" "<=100" \
-		"+cold" "+strace" "strace/sct" ">=100"
+	printf '%-13s %7s %7s %7s %7s %7s %8s | %5s %7s %-5s %7s %-5s %8s %-5s %6s %8s | %10s %-5s\n' \
+		call native off notrap sctrace cold strace "+off" "+notrap" "<=100" "+paired" "<=100" \
+		"+sctrace" "<=100" "+cold" "+strace" "strace/sct" ">=100"
 	bare= # bench/sudbare's "native allowed trapped", once measured
 	for call in $CALLS; do
 		declare -A v=()
@@ -253,12 +262,15 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 		[ "$call" = clock_gettime ] && configs=(native off notrap-ow sctrace-ow sctrace-cold)
 		# a trapped call is set against the bare SUD round trip, in the same rounds
 		[ "$call" = raw_getppid ] && configs+=(bare)
+		# libc's own function would trap: not for a raw syscall
+		[ "$call" = raw_getppid ] || configs+=(paired)
 		for ((i = 0; i < RUNS; i++)); do
 			for c in $(rotate "$i" "${configs[@]}"); do
 				n=$ITERS
 				[ "$call" = raw_getppid ] && n=$TRAP_ITERS
 				[ "$c" = strace ] && n=$STRACE_ITERS
 				[ "$c" = sctrace-cold ] && n=$COLD_ITERS
+				[ "$c" = paired ] && n=$((ITERS / 2)) # twice: wrapped and libc's
 				fresh
 				if [ "$c" = bare ]; then
 					[ "${v[bare]:-}" != none ] || continue
@@ -275,6 +287,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 					continue
 				fi
 				x=$(as "$c" "$LOOP" "$call" "$n" 2>"$T/err") || die "loop $call under $c failed: $(head -1 "$T/err")"
+				[ "$c" = paired ] && x=$(awk '{ printf "%.1f", $1 - $2 }' <<<"$x")
 				v[$c]="${v[$c]:-} $x"
 			done
 		done
@@ -282,11 +295,13 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 		# the wrappers'; a trapped call's target is set against sudbare
 		# below (without the trap layer nothing records it)
 		awk -v call="$call" -v n="$(min ${v[native]})" -v o="$(min ${v[off]})" \
-			-v w="$(min ${v[notrap-ow]})" \
+			-v w="$(min ${v[notrap-ow]})" -v p="$(median ${v[paired]:-})" -v sumf="$T/sum3" \
 			-v s="$(min ${v[sctrace-ow]})" -v c="$(min ${v[sctrace-cold]})" \
 			-v t="$(min ${v[strace]:-})" -v trapped="$([ "$call" = raw_getppid ] && echo 1)" 'BEGIN {
 			dw = w - n
 			okW = trapped ? "-" : dw <= 100 ? "ok" : "MISS"
+			if (p == "") { pp = "-"; okP = "-" }
+			else { pp = sprintf("%.1f", p); okP = p <= 100 ? "ok" : "MISS" }
 			ds = s - n
 			okS = trapped ? "-" : ds <= 100 ? "ok" : "MISS"
 			if (t == "") {
@@ -297,8 +312,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 				else { r = "inf"; okR = "ok" }
 				if (trapped) okR = "-"
 			}
-			printf "%-13s %7.1f %7.1f %7.1f %7.1f %7.1f %8s | %5.1f %7.1f %-5s %8.1f %-5s %6.1f %8s | %10s %-5s\n",
-				call, n, o, w, s, c, tt, o - n, dw, okW, ds, okS, c - n, dt, r, okR
+			printf "%-13s %7.1f %7.1f %7.1f %7.1f %7.1f %8s | %5.1f %7.1f %-5s %7s %-5s %8.1f %-5s %6.1f %8s | %10s %-5s\n",
+				call, n, o, w, s, c, tt, o - n, dw, okW, pp, okP, ds, okS, c - n, dt, r, okR
+			if (!trapped)
+				printf "%s|%.1f|%s|%s|%s|%.1f|%s|%s|%s\n", call, dw, okW, pp, okP, ds, okS, r, okR >> sumf
 		}'
 		if [ "$call" = raw_getppid ]; then
 			if [ "${v[bare]:-none}" = none ]; then
@@ -345,6 +362,12 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 	echo "   its allowed region and writes RAX; native: before arming; allowed: armed, selector"
 	echo "   ALLOW; trapped: selector BLOCK; +trap: trapped - native; direct: trapped, returning"
 	echo "   without rt_sigreturn as sctrace's handler does, preload/resume.S)."
+	if [ -s "$T/sum3" ]; then
+		while IFS='|' read -r call dw okW pp okP ds okS r okR; do
+			summary3+=("$(printf '%-28s %7s ns  (<= 100)  %-4s  [+notrap %s ns %s, +sctrace %s ns %s, strace/sct %s %s]' \
+				"$call +paired" "$pp" "$okP" "$dw" "$okW" "$ds" "$okS" "$r" "${okR:--}")")
+		done <"$T/sum3"
+	fi
 fi
 
 # ---------------------------------------------------------------------------
@@ -386,6 +409,8 @@ if [ -z "$ONLY" ] || [ "$ONLY" = programs ]; then
 		}')
 		echo "${row%%$'\n'*}"
 		IFS='|' read -r _ sn sok gn wn ts x okx <<<"${row#*$'\n'}"
+		summary3+=("$(printf '%-28s %6sx  (<= 1.10)  %s' "$name" "$wn" \
+			"$(awk -v w="$wn" 'BEGIN { print w <= 1.10 ? "ok" : "MISS" }')")")
 		summary+=("$(printf '%-28s %6sx  (<= 1.25)  %-4s  +str/+sct %7s (>= 10) %-4s  [big %sx, notrap %sx, str/sct %sx]' \
 			"$name" "$sn" "$sok" "$x" "$okx" "$gn" "$wn" "$ts")")
 		seen+=("$(awk -v name="$name" -v rings="$rings" -v recs="$recs" -v lost="$lost" -v lostB="$lostB" \
@@ -545,6 +570,11 @@ if [ -z "$ONLY" ] || [ "$ONLY" = stacks ]; then
 fi
 
 # ---------------------------------------------------------------------------
+if [ ${#summary3[@]} -gt 0 ]; then
+	echo
+	echo "summary, issue 3 point 7 (the wrappers only, SCTRACE_TRAP=off): target, value, verdict"
+	printf '  %s\n' "${summary3[@]}"
+fi
 if [ ${#summary[@]} -gt 0 ]; then
 	echo
 	echo "summary, issue 4 point 6 (trap layer: ${trapmode:--}): target, ratio, verdict"
