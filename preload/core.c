@@ -517,11 +517,20 @@ static SCT_SIGSAFE SCT_HOT size_t cap_str(struct capture *cp, unsigned char *dst
 	size_t n = 0;
 	*trunc = 0;
 	if (cp->trusted) {
+		/* read by the kernel, but not always to its NUL (mount's data:
+		 * a page at most, tolerating a fault): directly to the end of
+		 * its first page, through checked reads past it */
+		size_t first = PAGE - (src & (PAGE - 1));
+		size_t lim = max < first ? max : first;
 		if (!*(const char *)src) /* "" (fstat, AT_EMPTY_PATH calls) */
 			return 0;
-		n = str_words(dst, src, max);
-		*trunc = n == max && ((const char *)src)[n];
-		return n;
+		n = str_words(dst, src, lim);
+		if (n < lim)
+			return n;
+		if (max < first) {
+			*trunc = ((const char *)src)[n] != 0;
+			return n;
+		}
 	}
 	while (n < max) { /* chunks that never cross a page */
 		size_t chunk = PAGE - ((src + n) & (PAGE - 1));
@@ -654,7 +663,9 @@ static const unsigned short kind_size[] = { SCT_KINDS(X_SIZE) };
  *    it is read only with O_CREAT/O_TMPFILE. */
 struct capdesc {
 	uint16_t size;
-	uint8_t cap, param, cond, _pad;
+	uint8_t cap, param, cond;
+	uint8_t if_prev; /* an out-argument written only when the one before
+			    it is not NULL (accept's socklen after its address) */
 };
 static struct nrinfo {
 	uint32_t bytes;
@@ -702,7 +713,17 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 		if (n > room)
 			n = room;
 		trunc = want > n;
-		n = cap_copy(cp, d, addr, n);
+		/* a write that took fewer bytes than asked (ret) proved only
+		 * those readable: the rest through checked reads */
+		if (cp->trusted && cap != SCT_CAP_BUFOUT && ret > 0 &&
+		    (uint64_t)ret < n) {
+			copy_bytes(d, (const void *)addr, (size_t)ret);
+			n = (size_t)ret + sct_safe_copy(d + ret, addr + (uintptr_t)ret,
+							n - (size_t)ret);
+			trunc = want > n;
+		} else {
+			n = cap_copy(cp, d, addr, n);
+		}
 		break;
 	}
 	case SCT_CAP_FIXIN:
@@ -759,9 +780,15 @@ static void init_capture_tables(void)
 		nrinfo[nr].errret = se->ret == SCT_R_errret;
 		for (int i = 0; i < se->nargs && i < 6; i++) {
 			unsigned cap = kind_cap[se->args[i].kind];
+			/* the socket calls' socklen after an address buffer
+			 * (getsockopt reads and writes its optlen always) */
+			int if_prev = se->args[i].kind == SCT_K_intptr_out &&
+				      i > 0 && se->args[i - 1].kind == SCT_K_ptr &&
+				      nr != __NR_getsockopt;
 			nrinfo[nr].arg[i] = (struct capdesc){
 				kind_size[se->args[i].kind], (uint8_t)cap,
-				se->args[i].param, se->args[i].cond, 0
+				se->args[i].param, se->args[i].cond,
+				(uint8_t)if_prev
 			};
 			nrinfo[nr].bytes += capture_bound(&se->args[i]);
 			if (cap != SCT_CAP_NONE)
@@ -807,6 +834,13 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 		int i = __builtin_ctz(m);
 		if (ni->arg[i].cond && i > 0 &&
 		    !sct_wants_mode(c->args[i - 1]))
+			continue;
+		/* out-arguments the kernel did not write, maybe not even
+		 * valid (printed as pointers, as strace does): a socklen
+		 * after a NULL address (accept, recvfrom), wait4's status
+		 * when no child changed state */
+		if ((ni->arg[i].if_prev && !c->args[i - 1]) ||
+		    (c->nr == __NR_wait4 && i == 1 && r == 0))
 			continue;
 		capture_arg(&cp, rec, &ni->arg[i], i, r, failed);
 	}

@@ -8,7 +8,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -87,6 +91,58 @@ int main(int argc, char **argv)
 	memset(pg, 'a', 4096);
 	check("openat unterminated path", open(end - 6, O_RDONLY));
 	fprintf(exp, "openat(AT_FDCWD, %p, O_RDONLY) %s", (void *)(end - 6), sfx);
+
+	/* a path that a successful call read across a page boundary */
+	char *two = mmap(0, 8192, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (two == MAP_FAILED)
+		return 2;
+	char *across = two + 4096 - 4;
+	strcpy(across, "/dev/null");
+	int nfd = open(across, O_RDONLY);
+	fprintf(exp, "openat(AT_FDCWD, \"/dev/null\", O_RDONLY) = %d\n", nfd);
+	close(nfd);
+
+	/* pointers the kernel does not read or write, on success: the bytes
+	 * after a short write's, a socklen after a NULL address, the status
+	 * of a wait4 that reaped nothing */
+	char tmp[] = "/tmp/sctrace-badmem.XXXXXX";
+	int fd = mkstemp(tmp);
+	unlink(tmp);
+	ssize_t w = pwrite(fd, end - 100, 1000, 0);
+	if (w != 100) {
+		fprintf(stderr, "badmem: pwrite: %zd, not 100\n", w);
+		bad = 1;
+	}
+	fprintf(exp, "pwrite64(%d, \"%.100s\"..., 1000, 0) = 100\n", fd, end - 100);
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	if (bind(ls, (void *)&sa, sizeof sa) || listen(ls, 1))
+		return 2;
+	int a4 = accept(ls, 0, launder((void *)8));
+	if (a4 != -1 || errno != EAGAIN)
+		bad = 1;
+	fprintf(exp, "accept(%d, NULL, 0x8) = -1 EAGAIN (Resource temporarily unavailable)\n", ls);
+	int u[2], st;
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, u) || write(u[0], "x", 1) != 1)
+		return 2;
+	char rb[4];
+	if (recvfrom(u[1], rb, sizeof rb, 0, 0, launder((void *)8)) != 1)
+		bad = 1;
+	fprintf(exp, "recvfrom(%d, \"x\", 4, 0, NULL, 0x8) = 1\n", u[1]);
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	if (wait4(-1, launder((void *)8), WNOHANG, 0) != 0)
+		bad = 1;
+	fprintf(exp, "wait4(-1, 0x8, WNOHANG, NULL) = 0\n");
+	kill(child, SIGKILL);
+	if (wait4(child, &st, 0, 0) != child)
+		bad = 1;
+	fprintf(exp, "wait4(%d, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = %d\n",
+		(int)child, (int)child);
 	fclose(exp);
 	return bad;
 }
