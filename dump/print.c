@@ -954,6 +954,7 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 		[SCT_K_statx] = SCT_STATX_PREFIX,
 		[SCT_K_timespec] = 16,
 		[SCT_K_timespec_out] = 16,
+		[SCT_K_futex_time] = 16,
 		[SCT_K_timeval] = 16,
 		[SCT_K_timeval_out] = 16,
 		[SCT_K_fds] = 8,
@@ -968,6 +969,11 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 		[SCT_K_sigset_out] = 1,
 		[SCT_K_sockaddr] = 2,
 	};
+	/* futex's val2, where its operation has no timeout */
+	if (d->kind == SCT_K_futex_time && !sct_futex_timed(ev->rec->args[1])) {
+		sb_printf(o, "%u", (unsigned)v);
+		return;
+	}
 	if (d->kind < SCT_K__COUNT && fixsize[d->kind] &&
 	    (!p || len < fixsize[d->kind])) {
 		print_ptr(o, v);
@@ -1043,6 +1049,7 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 		break;
 	case SCT_K_timespec:
 	case SCT_K_timespec_out:
+	case SCT_K_futex_time:
 		sb_printf(o, "{tv_sec=%lld, tv_nsec=%lld}", (long long)rd64(p),
 			  (long long)rd64(p + 8));
 		break;

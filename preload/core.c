@@ -707,8 +707,15 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 						      : rec->args[ad->param];
 		if (cap == SCT_CAP_LENIN)
 			want &= 0xffffffffu;
-		if (cap == SCT_CAP_BUFOUT && want > rec->args[ad->param])
-			want = rec->args[ad->param];
+		if (cap == SCT_CAP_BUFOUT && want > rec->args[ad->param]) {
+			/* not a length (libc's getcwd returns the buffer):
+			 * the string the kernel wrote, to its NUL */
+			size_t lim = rec->args[ad->param];
+			n = cap_str(cp, d, addr, max < lim ? max : lim, &trunc);
+			if (trunc == 2)
+				trunc = 1;
+			break;
+		}
 		n = want < max ? want : max;
 		if (n > room)
 			n = room;
@@ -785,9 +792,14 @@ static void init_capture_tables(void)
 			int if_prev = se->args[i].kind == SCT_K_intptr_out &&
 				      i > 0 && se->args[i - 1].kind == SCT_K_ptr &&
 				      nr != __NR_getsockopt;
+			/* cond: 1, open's mode (the table's "?"); 2, futex's
+			 * timeout, read for waiting operations only */
+			int cond = se->args[i].kind == SCT_K_futex_time
+					   ? 2
+					   : se->args[i].cond;
 			nrinfo[nr].arg[i] = (struct capdesc){
 				kind_size[se->args[i].kind], (uint8_t)cap,
-				se->args[i].param, se->args[i].cond,
+				se->args[i].param, (uint8_t)cond,
 				(uint8_t)if_prev
 			};
 			nrinfo[nr].bytes += capture_bound(&se->args[i]);
@@ -832,8 +844,10 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 	unsigned m = ni->mask & ((1u << nargs) - 1);
 	for (; m; m &= m - 1) {
 		int i = __builtin_ctz(m);
-		if (ni->arg[i].cond && i > 0 &&
+		if (ni->arg[i].cond == 1 && i > 0 &&
 		    !sct_wants_mode(c->args[i - 1]))
+			continue;
+		if (ni->arg[i].cond == 2 && !sct_futex_timed(c->args[1]))
 			continue;
 		/* out-arguments the kernel did not write, maybe not even
 		 * valid (printed as pointers, as strace does): a socklen

@@ -57,6 +57,8 @@
 	X(statx, FIXOUT, SCT_STATX_PREFIX) /* struct statx: see above */ \
 	X(timespec, FIXIN, 16) /* struct timespec, in */                 \
 	X(timespec_out, FIXOUT, 16) /* struct timespec, out */           \
+	X(futex_time, FIXIN, 16) /* futex's 4th: timespec of a waiting op \
+				   (sct_futex_timed), else the int val2 */ \
 	X(timeval, FIXIN, 16)  /* struct timeval, in */                  \
 	X(timeval_out, FIXOUT, 16) /* struct timeval, out */             \
 	X(sockaddr, LENIN, 0)  /* struct sockaddr, length arg PARAM */   \
@@ -140,6 +142,20 @@ struct sct_sysent {
 	unsigned char nargs;
 	struct sct_argdesc args[6];
 };
+
+/* Does futex's operation OP read a timeout (its 4th argument)?  Otherwise
+ * that argument is the integer val2 (requeue and wake-op counts), never
+ * to be read as a pointer.  (FUTEX_WAIT, LOCK_PI, WAIT_BITSET,
+ * WAIT_REQUEUE_PI, LOCK_PI2, under FUTEX_PRIVATE_FLAG and
+ * FUTEX_CLOCK_REALTIME.) */
+static inline int sct_futex_timed(unsigned long long op)
+{
+	switch (op & 127) {
+	case 0: case 6: case 9: case 11: case 13:
+		return 1;
+	}
+	return 0;
+}
 
 #define SCT_NSYS 512
 extern const struct sct_sysent sct_sysent[SCT_NSYS];

@@ -6,6 +6,7 @@
  * lines to argv[1]. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -143,6 +144,11 @@ int main(int argc, char **argv)
 		bad = 1;
 	fprintf(exp, "wait4(%d, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = %d\n",
 		(int)child, (int)child);
+	/* futex's 4th argument: an integer for a requeue, not a timeout */
+	static int fx, fy;
+	if (syscall(SYS_futex, &fx, FUTEX_CMP_REQUEUE, 1, launder((void *)1), &fy, 0) != 0)
+		bad = 1;
+	fprintf(exp, "futex(%p, FUTEX_CMP_REQUEUE, 1, 1, %p, 0) = 0\n", (void *)&fx, (void *)&fy);
 	fclose(exp);
 	return bad;
 }
