@@ -707,7 +707,8 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 						      : rec->args[ad->param];
 		if (cap == SCT_CAP_LENIN)
 			want &= 0xffffffffu;
-		if (cap == SCT_CAP_BUFOUT && want > rec->args[ad->param]) {
+		if (cap == SCT_CAP_BUFOUT && want > rec->args[ad->param] &&
+		    rec->nr == __NR_getcwd) {
 			/* not a length (libc's getcwd returns the buffer):
 			 * the string the kernel wrote, to its NUL */
 			size_t lim = rec->args[ad->param];
@@ -716,6 +717,9 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 				trunc = 1;
 			break;
 		}
+		/* longer than the buffer: a datagram cut by MSG_TRUNC */
+		if (cap == SCT_CAP_BUFOUT && want > rec->args[ad->param])
+			want = rec->args[ad->param];
 		n = want < max ? want : max;
 		if (n > room)
 			n = room;
