@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -664,14 +666,87 @@ static const unsigned short kind_size[] = { SCT_KINDS(X_SIZE) };
 struct capdesc {
 	uint16_t size;
 	uint8_t cap, param, cond;
-	uint8_t if_prev; /* an out-argument written only when the one before
-			    it is not NULL (accept's socklen after its address) */
+	uint8_t flags; /* CD_* */
 };
+/* an out-argument written only when the one before it is not NULL
+ * (accept's socklen after its address) */
+#define CD_IF_PREV 1u
+/* a sigset whose size is the call's last argument: the kernel reads or
+ * writes that many bytes (rt_sigpending accepts fewer than 8) */
+#define CD_SIGSET 2u
 static struct nrinfo {
 	uint32_t bytes;
 	uint8_t mask, one_str, adopts, errret;
+	uint8_t fdchg; /* FC_*: how the call changes what an fd number is */
 	struct capdesc arg[6];
 } nrinfo[SCT_NSYS] SCT_HOTDATA;
+
+/* What the descriptors the program writes to are, for a write's buffer: a
+ * successful write proves its bytes read, except on a character device
+ * (/dev/null takes anything without reading it), where they are read
+ * through checked reads.  Found by fstat at the first write captured on a
+ * descriptor; forgotten when a call seen makes the number name something
+ * else (FC_*).  Not seen, and so not forgotten: libc's internal opens with
+ * the trap layer off. */
+#define FD_CLASSES 1024
+enum { FD_UNKNOWN, FD_READS, FD_MAYNOT };
+static uint8_t fd_class[FD_CLASSES];
+#define FC_RET 1u    /* returns a new descriptor */
+#define FC_ARG0 2u   /* closes argument 0 (close) */
+#define FC_ARG1 4u   /* replaces argument 1 (dup2, dup3) */
+#define FC_RANGE 8u  /* closes arguments 0..1 (close_range) */
+#define FC_FDS 16u   /* writes two new ones (pipe2: arg 0, socketpair: 3) */
+#define FC_FCNTL 32u /* F_DUPFD*: returns a new one */
+
+static SCT_SIGSAFE void fd_forget(long fd)
+{
+	if (fd >= 0 && fd < FD_CLASSES)
+		__atomic_store_n(&fd_class[fd], FD_UNKNOWN, __ATOMIC_RELAXED);
+}
+
+/* signal-safe: after call NR with arguments A returned R */
+static SCT_SIGSAFE void fd_changed(unsigned how, unsigned nr, const long *a,
+				   long r)
+{
+	if (r < 0)
+		return;
+	if ((how & FC_RET) ||
+	    ((how & FC_FCNTL) && (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC)))
+		fd_forget(r);
+	if (how & FC_ARG0)
+		fd_forget(a[0]);
+	if (how & FC_ARG1)
+		fd_forget(a[1]);
+	if (how & FC_RANGE)
+		for (unsigned long f = (unsigned long)a[0];
+		     f <= (unsigned long)a[1] && f < FD_CLASSES; f++)
+			fd_forget((long)f);
+	if (how & FC_FDS) {
+		int fds[2];
+		const long p = nr == __NR_socketpair ? a[3] : a[0];
+		if (p && sct_safe_copy(fds, (uintptr_t)p, sizeof fds) == sizeof fds)
+			fd_forget(fds[0]), fd_forget(fds[1]);
+	}
+}
+
+/* signal-safe: does a successful write to FD prove its buffer read? */
+static SCT_SIGSAFE int write_reads(long fd)
+{
+	if (fd < 0 || fd >= FD_CLASSES)
+		return 0;
+	unsigned c = __atomic_load_n(&fd_class[fd], __ATOMIC_RELAXED);
+	if (c == FD_UNKNOWN) {
+		struct stat st;
+		c = sct_raw2(__NR_fstat, fd, &st) == 0 && !S_ISCHR(st.st_mode)
+			    ? FD_READS
+			    : FD_MAYNOT;
+		/* a vfork child's descriptors are not its parent's */
+		if (!sct_me()->vchild_tid)
+			__atomic_store_n(&fd_class[fd], (uint8_t)c,
+					 __ATOMIC_RELAXED);
+	}
+	return c == FD_READS;
+}
 
 /* signal-safe: capture argument I's memory, if its kind has any. */
 static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
@@ -724,16 +799,34 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 		if (n > room)
 			n = room;
 		trunc = want > n;
+		/* bytes the kernel may not have touched: a write to a
+		 * character device (/dev/null), a TCP receive with
+		 * MSG_TRUNC (discarded, never written) */
+		int trusted = cp->trusted;
+		if (trusted && cap == SCT_CAP_BUFIN &&
+		    (rec->nr == __NR_write || rec->nr == __NR_pwrite64) &&
+		    !write_reads((long)rec->args[0]))
+			trusted = 0;
+		if (trusted && cap == SCT_CAP_BUFOUT &&
+		    rec->nr == __NR_recvfrom && (rec->args[3] & MSG_TRUNC))
+			trusted = 0;
+		size_t asked = n;
+		if (!trusted) {
+			n = sct_safe_copy(d, addr, n);
 		/* a write that took fewer bytes than asked (ret) proved only
 		 * those readable: the rest through checked reads */
-		if (cp->trusted && cap != SCT_CAP_BUFOUT && ret > 0 &&
-		    (uint64_t)ret < n) {
+		} else if (cap != SCT_CAP_BUFOUT && ret > 0 && (uint64_t)ret < n) {
 			copy_bytes(d, (const void *)addr, (size_t)ret);
 			n = (size_t)ret + sct_safe_copy(d + ret, addr + (uintptr_t)ret,
 							n - (size_t)ret);
-			trunc = want > n;
 		} else {
 			n = cap_copy(cp, d, addr, n);
+		}
+		/* as strace: bytes it would print that cannot all be read
+		 * make the argument its address */
+		if (n < asked) {
+			b->flags |= SCT_BF_FAULT;
+			n = 0, trunc = 0;
 		}
 		break;
 	}
@@ -789,13 +882,28 @@ static void init_capture_tables(void)
 		if (!se->name[0])
 			continue;
 		nrinfo[nr].errret = se->ret == SCT_R_errret;
+		nrinfo[nr].fdchg =
+			(se->ret == SCT_R_fd ? FC_RET : 0) |
+			(nr == __NR_close ? FC_ARG0 : 0) |
+			(nr == __NR_dup2 || nr == __NR_dup3 ? FC_ARG1 : 0) |
+			(nr == __NR_close_range ? FC_RANGE : 0) |
+			(nr == __NR_pipe || nr == __NR_pipe2 ||
+					 nr == __NR_socketpair
+				 ? FC_FDS
+				 : 0) |
+			(nr == __NR_fcntl ? FC_FCNTL : 0);
 		for (int i = 0; i < se->nargs && i < 6; i++) {
 			unsigned cap = kind_cap[se->args[i].kind];
 			/* the socket calls' socklen after an address buffer
 			 * (getsockopt reads and writes its optlen always) */
-			int if_prev = se->args[i].kind == SCT_K_intptr_out &&
-				      i > 0 && se->args[i - 1].kind == SCT_K_ptr &&
-				      nr != __NR_getsockopt;
+			unsigned k = se->args[i].kind;
+			unsigned flags = (k == SCT_K_intptr_out && i > 0 &&
+					  se->args[i - 1].kind == SCT_K_ptr &&
+					  nr != __NR_getsockopt)
+						 ? CD_IF_PREV
+						 : 0;
+			if (k == SCT_K_sigset || k == SCT_K_sigset_out)
+				flags |= CD_SIGSET;
 			/* cond: 1, open's mode (the table's "?"); 2, futex's
 			 * timeout, read for waiting operations only */
 			int cond = se->args[i].kind == SCT_K_futex_time
@@ -804,7 +912,7 @@ static void init_capture_tables(void)
 			nrinfo[nr].arg[i] = (struct capdesc){
 				kind_size[se->args[i].kind], (uint8_t)cap,
 				se->args[i].param, (uint8_t)cond,
-				(uint8_t)if_prev
+				(uint8_t)flags
 			};
 			nrinfo[nr].bytes += capture_bound(&se->args[i]);
 			if (cap != SCT_CAP_NONE)
@@ -857,7 +965,8 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 		 * valid (printed as pointers, as strace does): a socklen
 		 * after a NULL address (accept, recvfrom), wait4's status
 		 * when no child changed state */
-		if ((ni->arg[i].if_prev && !c->args[i - 1]) ||
+		if (((ni->arg[i].flags & CD_IF_PREV) && !c->args[i - 1]) ||
+		    ((ni->arg[i].flags & CD_SIGSET) && c->args[nargs - 1] != 8) ||
 		    (c->nr == __NR_wait4 && i == 1 && r == 0))
 			continue;
 		capture_arg(&cp, rec, &ni->arg[i], i, r, failed);
@@ -879,12 +988,15 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 	    __builtin_expect(nr == __NR_mmap || nr == __NR_munmap ||
 				     nr == __NR_mremap, 0) && !failed)
 		sct_stack_note_map(nr, c->args, r);
+	const struct nrinfo *ni = nr < SCT_NSYS ? &nrinfo[nr] : 0;
+	/* whether or not the record finds room */
+	if (ni && __builtin_expect(ni->fdchg != 0, 0) && !failed)
+		fd_changed(ni->fdchg, nr, c->args, r);
 	struct sct_wring *w = __builtin_expect(t->state == 1, 1)
 				      ? &t->w
 				      : sct_thread_ring();
 	if (!w)
 		return;
-	const struct nrinfo *ni = nr < SCT_NSYS ? &nrinfo[nr] : 0;
 	const uint32_t caps = ni ? ni->bytes : 0;
 	int nargs = c->nargs > 6 ? 6 : c->nargs;
 	/* the bound of all six arguments: a few bytes more than needed when

@@ -265,18 +265,19 @@ static SCT_SIGSAFE long do_sigaction(long *a)
 	int has = a[1] && sct_safe_copy(&act, (uintptr_t)a[1], sizeof act) ==
 				   sizeof act;
 	if (sig == SIGSYS) { /* virtual: ours stays installed */
+		/* the kernel's order: the size, the new action read and
+		 * applied, then the old one written (EFAULT after the new one
+		 * took effect) */
+		if (a[3] != 8)
+			return -EINVAL;
 		if (a[1] && !has)
 			return -EFAULT;
-		/* the kernel proves the old action's place writable */
-		long r = a[2] ? raw_sigaction(SIGSYS, 0,
-					      (struct ksigaction *)a[2]) : 0;
-		if (r < 0 || a[3] != 8)
-			return r < 0 ? r : -EINVAL;
 		old = app_sigsys;
 		if (has)
 			app_sigsys = act;
-		if (a[2])
-			*(struct ksigaction *)a[2] = old;
+		if (a[2] && sct_safe_write((uintptr_t)a[2], &old, sizeof old) !=
+				    sizeof old)
+			return -EFAULT;
 		return 0;
 	}
 	uint64_t bit = sig >= 1 && sig <= 64 ? 1ull << (sig - 1) : 0;
@@ -287,6 +288,9 @@ static SCT_SIGSAFE long do_sigaction(long *a)
 		old.handler = app_act[sig].handler;
 		old.flags = app_act[sig].flags;
 	}
+	__typeof__(app_act[0]) prev = { 0, 0 };
+	if (bit)
+		prev = app_act[sig];
 	if (has && bit && act.handler != SIG_DFL && act.handler != SIG_IGN) {
 		app_act[sig].handler = act.handler;
 		app_act[sig].flags = act.flags;
@@ -295,6 +299,11 @@ static SCT_SIGSAFE long do_sigaction(long *a)
 	}
 	long r = sct_raw4(__NR_rt_sigaction, sig, has ? (long)&act : a[1],
 			  a[2], a[3]);
+	/* not applied (a bad size or signal): the program's handler is
+	 * still the one before; EFAULT comes from the old action's place,
+	 * after the new one took effect */
+	if (r < 0 && r != -EFAULT && bit)
+		app_act[sig] = prev;
 	if (r < 0)
 		return r;
 	if (a[2]) { /* written by the kernel: the program's view of it */
@@ -543,8 +552,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		break;
 	case __NR_rt_sigpending:
 		r = sct_raw2(nr, a[0], a[1]);
-		if (r == 0 && held.pending) /* written by the kernel */
-			*(uint64_t *)a[0] |= SIGSYS_BIT;
+		/* written by the kernel: its first a[1] bytes (SIGSYS is in
+		 * the first four) */
+		if (r == 0 && held.pending && a[1] >= 4)
+			*(uint32_t *)a[0] |= (uint32_t)SIGSYS_BIT;
 		break;
 	case __NR_rt_sigsuspend:
 	case __NR_ppoll:

@@ -168,7 +168,7 @@ ok $? "-c -Z: every call counted, not only the failed ones (total $tot, errors $
 # without the preload (no fault of ours reading them), and each prints as
 # strace prints it; exec's own wrappers and the trap path (SUD) alike
 for mode in off sud; do
-  SCTRACE_TRAP=$mode "$S" -s 256 -o "$T/bm$mode" -e trace=execve,openat,pwrite64,accept,recvfrom,wait4,futex -- "$P/badmem" "$T/bm$mode.exp"
+  SCTRACE_TRAP=$mode "$S" -s 256 -o "$T/bm$mode" -e trace=execve,openat,pwrite64,accept,recvfrom,wait4,futex,rt_sigpending,rt_sigaction -- "$P/badmem" "$T/bm$mode.exp"
   ok $? "bad pointers ($mode): the results of native runs, no crash"
   grep -v '+++ \|^sctrace: \|^execve("[^"]*badmem"\|bm'"$mode"'\.exp\|sctrace-badmem\|SIGCHLD' "$T/bm$mode" | norm > "$T/bm$mode.got"
   diff -u "$T/bm$mode.exp" "$T/bm$mode.got" > "$T/bm$mode.diff"; r=$?

@@ -9,7 +9,9 @@
 #include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -115,7 +117,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "badmem: pwrite: %zd, not 100\n", w);
 		bad = 1;
 	}
-	fprintf(exp, "pwrite64(%d, \"%.100s\"..., 1000, 0) = 100\n", fd, end - 100);
+	/* -s 256: strace cannot read 256 bytes there, it prints the address */
+	fprintf(exp, "pwrite64(%d, %p, 1000, 0) = 100\n", fd, (void *)(end - 100));
+	/* /dev/null takes what it is given without reading it */
+	int nul = open("/dev/null", O_WRONLY);
+	fprintf(exp, "openat(AT_FDCWD, \"/dev/null\", O_WRONLY) = %d\n", nul);
+	if (pwrite(nul, launder((void *)1), 64, 0) != 64)
+		bad = 1;
+	fprintf(exp, "pwrite64(%d, 0x1, 64, 0) = 64\n", nul);
+	close(nul);
 	int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	if (bind(ls, (void *)&sa, sizeof sa) || listen(ls, 1))
@@ -149,6 +159,31 @@ int main(int argc, char **argv)
 	if (syscall(SYS_futex, &fx, FUTEX_CMP_REQUEUE, 1, launder((void *)1), &fy, 0) != 0)
 		bad = 1;
 	fprintf(exp, "futex(%p, FUTEX_CMP_REQUEUE, 1, 1, %p, 0) = 0\n", (void *)&fx, (void *)&fy);
+	/* TCP with MSG_TRUNC discards the bytes, never writing the buffer */
+	int tl = socket(AF_INET, SOCK_STREAM, 0), tc = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in lo = { .sin_family = AF_INET };
+	socklen_t lolen = sizeof lo;
+	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(tl, (void *)&lo, sizeof lo) || listen(tl, 1) ||
+	    getsockname(tl, (void *)&lo, &lolen) ||
+	    connect(tc, (void *)&lo, sizeof lo))
+		return 2;
+	int ts = accept(tl, 0, 0);
+	struct pollfd pf = { ts, POLLIN, 0 };
+	if (ts < 0 || send(tc, "0123456789abcdef", 16, 0) != 16 ||
+	    poll(&pf, 1, 5000) != 1)
+		return 2;
+	if (recvfrom(ts, launder((void *)1), 64, MSG_TRUNC, 0, 0) != 16)
+		bad = 1;
+	fprintf(exp, "accept(%d, NULL, NULL) = %d\n", tl, ts);
+	fprintf(exp, "recvfrom(%d, 0x1, 64, MSG_TRUNC, NULL, NULL) = 16\n", ts);
+	/* a pending set of 0 bytes: nothing written; SIGSYS with a bad size */
+	if (syscall(SYS_rt_sigpending, launder((void *)1), 0) != 0)
+		bad = 1;
+	fprintf(exp, "rt_sigpending(0x1, 0) = 0\n");
+	if (syscall(SYS_rt_sigaction, SIGSYS, 0, launder((void *)1), 0) != -1 || errno != EINVAL)
+		bad = 1;
+	fprintf(exp, "rt_sigaction(SIGSYS, NULL, 0x1, 0) = -1 EINVAL (Invalid argument)\n");
 	fclose(exp);
 	return bad;
 }
