@@ -674,6 +674,9 @@ struct capdesc {
 /* a sigset whose size is the call's last argument: the kernel reads or
  * writes that many bytes (rt_sigpending accepts fewer than 8) */
 #define CD_SIGSET 2u
+#define CD_REAPED 4u /* wait4's status: written when it returns a pid */
+#define CD_MODE 8u   /* open's mode: read with O_CREAT/O_TMPFILE (cond 1) */
+#define CD_FUTEX 16u /* futex's timeout: read by waiting operations */
 static struct nrinfo {
 	uint32_t bytes;
 	uint8_t mask, one_str, adopts, errret;
@@ -904,14 +907,15 @@ static void init_capture_tables(void)
 						 : 0;
 			if (k == SCT_K_sigset || k == SCT_K_sigset_out)
 				flags |= CD_SIGSET;
-			/* cond: 1, open's mode (the table's "?"); 2, futex's
-			 * timeout, read for waiting operations only */
-			int cond = se->args[i].kind == SCT_K_futex_time
-					   ? 2
-					   : se->args[i].cond;
+			if (nr == __NR_wait4 && i == 1)
+				flags |= CD_REAPED;
+			if (se->args[i].cond && i > 0)
+				flags |= CD_MODE;
+			if (k == SCT_K_futex_time)
+				flags |= CD_FUTEX;
 			nrinfo[nr].arg[i] = (struct capdesc){
 				kind_size[se->args[i].kind], (uint8_t)cap,
-				se->args[i].param, (uint8_t)cond,
+				se->args[i].param, se->args[i].cond,
 				(uint8_t)flags
 			};
 			nrinfo[nr].bytes += capture_bound(&se->args[i]);
@@ -941,6 +945,28 @@ static SCT_SIGSAFE int failed_but_read(unsigned nr, int err)
 	return 0;
 }
 
+/* signal-safe: is argument I (flags F, CD_*) of a call with arguments A
+ * that returned R to be captured? */
+static inline SCT_SIGSAFE int arg_wanted(unsigned f, const long *a, int i,
+					 int nargs, long r)
+{
+	if ((f & CD_MODE) && !sct_wants_mode(a[i - 1]))
+		return 0;
+	if ((f & CD_FUTEX) && !sct_futex_timed((unsigned long long)a[1]))
+		return 0;
+	/* out-arguments the kernel did not write, maybe not even valid
+	 * (printed as pointers, as strace does): a socklen after a NULL
+	 * address (accept, recvfrom), wait4's status when no child changed
+	 * state, a sigset of another size */
+	if ((f & CD_IF_PREV) && !a[i - 1])
+		return 0;
+	if ((f & CD_REAPED) && r == 0)
+		return 0;
+	if ((f & CD_SIGSET) && a[nargs - 1] != 8)
+		return 0;
+	return 1;
+}
+
 /* signal-safe: the blobs of call C's arguments, after REC's fixed part,
  * within BOUND bytes of REC.  ERR: the call's errno when FAILED. */
 static SCT_SIGSAFE SCT_HOT __attribute__((noinline)) uint32_t
@@ -956,18 +982,9 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 	unsigned m = ni->mask & ((1u << nargs) - 1);
 	for (; m; m &= m - 1) {
 		int i = __builtin_ctz(m);
-		if (ni->arg[i].cond == 1 && i > 0 &&
-		    !sct_wants_mode(c->args[i - 1]))
-			continue;
-		if (ni->arg[i].cond == 2 && !sct_futex_timed(c->args[1]))
-			continue;
-		/* out-arguments the kernel did not write, maybe not even
-		 * valid (printed as pointers, as strace does): a socklen
-		 * after a NULL address (accept, recvfrom), wait4's status
-		 * when no child changed state */
-		if (((ni->arg[i].flags & CD_IF_PREV) && !c->args[i - 1]) ||
-		    ((ni->arg[i].flags & CD_SIGSET) && c->args[nargs - 1] != 8) ||
-		    (c->nr == __NR_wait4 && i == 1 && r == 0))
+		unsigned f = ni->arg[i].flags;
+		if (__builtin_expect(f != 0, 0) &&
+		    !arg_wanted(f, c->args, i, nargs, r))
 			continue;
 		capture_arg(&cp, rec, &ni->arg[i], i, r, failed);
 	}
