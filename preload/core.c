@@ -691,9 +691,9 @@ static struct nrinfo {
  * descriptor; forgotten when a call seen makes the number name something
  * else (FC_*).  Not seen, and so not forgotten: libc's internal opens with
  * the trap layer off. */
-#define FD_CLASSES 1024
+#define FD_CLASSES 65536 /* bytes of .bss, a page each 4096 fds in use */
 enum { FD_UNKNOWN, FD_READS, FD_MAYNOT };
-static uint8_t fd_class[FD_CLASSES];
+static uint8_t fd_class[FD_CLASSES] __attribute__((aligned(4096)));
 #define FC_RET 1u    /* returns a new descriptor */
 #define FC_ARG0 2u   /* closes argument 0 (close) */
 #define FC_ARG1 4u   /* replaces argument 1 (dup2, dup3) */
@@ -1429,6 +1429,9 @@ static void populate_own_data(void)
 	uintptr_t hi = ((uintptr_t)saved_env_area + 4096) & ~(uintptr_t)4095;
 	if (lo && hi > lo && (uintptr_t)&sct_hot >= lo && (uintptr_t)&sct_hot < hi)
 		sct_populate((void *)lo, hi - lo);
+	/* the classes of descriptors 0-4095, written at the first open or
+	 * close seen */
+	sct_populate(fd_class, 4096);
 }
 
 __attribute__((constructor)) static void sct_init(int argc, char **argv,
