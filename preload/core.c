@@ -724,10 +724,9 @@ static SCT_SIGSAFE void fd_changed(unsigned how, unsigned nr, const long *a,
 		for (unsigned long f = (unsigned long)a[0];
 		     f <= (unsigned long)a[1] && f < FD_CLASSES; f++)
 			fd_forget((long)f);
-	if (how & FC_FDS) {
-		int fds[2];
-		const long p = nr == __NR_socketpair ? a[3] : a[0];
-		if (p && sct_safe_copy(fds, (uintptr_t)p, sizeof fds) == sizeof fds)
+	if (how & FC_FDS) { /* written by the kernel: the call succeeded */
+		const int *fds = (const int *)(nr == __NR_socketpair ? a[3] : a[0]);
+		if (fds)
 			fd_forget(fds[0]), fd_forget(fds[1]);
 	}
 }
