@@ -125,10 +125,6 @@ int sct_seccomp_install(const char **why);
  * entry, performed; returns only on failure (-errno). */
 SCT_SIGSAFE long sct_trap_exec(long nr, const long *a);
 
-/* exec.c: envp with sctrace's settings put back when missing. */
-char *const *sct_fix_env(char *const *envp, char **buf, size_t nbuf,
-			 char *spare, size_t nspare);
-
 /* small string helpers (no libc) */
 SCT_SIGSAFE size_t sct_strlen(const char *s);
 SCT_SIGSAFE char *sct_stpcpy(char *d, const char *s, const char *end);

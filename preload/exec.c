@@ -93,16 +93,17 @@ static SCT_SIGSAFE size_t env_count_safe(char *const *envp)
 	}
 }
 
-/* signal-safe: ENVP, or a copy in BUF (NBUF pointers) with the saved
- * settings added: LD_PRELOAD gets our library prepended when the program
- * set its own.  Returns ENVP unchanged when nothing is missing or when the
- * copy does not fit. */
-char *const *sct_fix_env(char *const *envp, char **buf, size_t nbuf,
-			 char *spare, size_t nspare)
+/* signal-safe: ENVP (N entries, all readable), or a copy in BUF (NBUF
+ * pointers) with the saved settings added: LD_PRELOAD gets our library
+ * prepended when the program set its own.  Returns ENVP unchanged when
+ * nothing is missing or when the copy does not fit. */
+static SCT_SIGSAFE char *const *fix_env(char *const *envp, size_t n,
+					char **buf, size_t nbuf, char *spare,
+					size_t nspare)
 {
-	size_t n = env_count_safe(envp), k = 0;
+	size_t k = 0;
 	int changed = 0;
-	if (n == (size_t)-1 || n + SCT_MAX_SAVED_ENV + 1 > nbuf)
+	if (n + SCT_MAX_SAVED_ENV + 1 > nbuf)
 		return envp;
 	for (size_t i = 0; i < n; i++)
 		buf[k++] = envp[i];
@@ -137,6 +138,28 @@ char *const *sct_fix_env(char *const *envp, char **buf, size_t nbuf,
 	return changed ? buf : envp;
 }
 
+/* signal-safe: the environment to exec with: ENVP, or fix_env()'s copy in
+ * a mapping of its own (*MAP, *BYTES: unmapped by the caller after the
+ * call).  ENVP as it is when it cannot be read (the kernel fails the call
+ * with EFAULT, as without sctrace) or no mapping can be had. */
+static SCT_SIGSAFE char *const *env_for_exec(char *const *envp, void **map,
+					     size_t *bytes)
+{
+	size_t n = env_count_safe(envp);
+	*map = 0;
+	if (n == (size_t)-1)
+		return envp;
+	size_t nbuf = n + SCT_MAX_SAVED_ENV + 1;
+	*bytes = nbuf * sizeof(char *) + ENV_SPARE;
+	long m = sct_raw6(__NR_mmap, 0, *bytes, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m < 0 && m > -4096)
+		return envp;
+	*map = (void *)m;
+	return fix_env(envp, n, (char **)m, nbuf,
+		       (char *)m + nbuf * sizeof(char *), ENV_SPARE);
+}
+
 /* A wrapper passes its own frame (its caller's stack is the record's):
  * its call may not become a jump, which would leave that frame first. */
 #define KEEP_FRAME() __asm__ volatile("" ::: "memory")
@@ -150,24 +173,11 @@ static long traced_exec(const void *frame, unsigned fn, long nr, long a0,
 			long a1, long a2, long a3, long a4)
 {
 	long args[6] = { a0, a1, a2, a3, a4, 0 };
-	char *spare = 0;
-	char **buf = 0;
-	size_t nenv = env_count_safe((char *const *)(nr == __NR_execve ? a2 : a3));
-	size_t nbuf = nenv + SCT_MAX_SAVED_ENV + 1;
-	size_t bytes = nbuf * sizeof(char *) + ENV_SPARE;
-	/* an unreadable environment goes to the kernel as it is (EFAULT) */
-	long m = nenv == (size_t)-1
-			 ? -ENOMEM
-			 : sct_raw6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	long call[6] = { a0, a1, a2, a3, a4, 0 };
-	if (m > 0 || m < -4095) {
-		buf = (char **)m;
-		spare = (char *)m + nbuf * sizeof(char *);
-		int ei = nr == __NR_execve ? 2 : 3;
-		call[ei] = (long)sct_fix_env((char *const *)args[ei], buf, nbuf,
-					     spare, ENV_SPARE);
-	}
+	int ei = nr == __NR_execve ? 2 : 3;
+	void *map;
+	size_t bytes = 0;
+	call[ei] = (long)env_for_exec((char *const *)args[ei], &map, &bytes);
 	struct sct_call c;
 	c.frame = frame;
 	int traced = fn ? sct_begin(&c, fn, (unsigned)nr, args,
@@ -196,8 +206,8 @@ static long traced_exec(const void *frame, unsigned fn, long nr, long a0,
 			       own ? 0 : (int)sct_raw0(__NR_gettid));
 		t->guard--;
 	}
-	if (buf)
-		sct_raw2(__NR_munmap, buf, bytes);
+	if (map)
+		sct_raw2(__NR_munmap, map, bytes);
 	if (!fn) {
 		errno = saved;
 		return r;
@@ -402,21 +412,12 @@ static long spawn(unsigned fn, long a0, long a1, long a2, long a3, long a4,
 		  long a5)
 {
 	sct_real_fn real = sct_real(fn);
-	size_t nenv = env_count_safe((char *const *)a5);
-	size_t nbuf = nenv + SCT_MAX_SAVED_ENV + 1;
-	size_t bytes = nbuf * sizeof(char *) + ENV_SPARE;
-	long m = nenv == (size_t)-1
-			 ? -ENOMEM
-			 : sct_raw6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	long env = a5;
-	if (m > 0 || m < -4095)
-		env = (long)sct_fix_env((char *const *)a5, (char **)m, nbuf,
-					(char *)m + nbuf * sizeof(char *),
-					ENV_SPARE);
+	void *map;
+	size_t bytes = 0;
+	long env = (long)env_for_exec((char *const *)a5, &map, &bytes);
 	long r = real(a0, a1, a2, a3, a4, env);
-	if (m > 0 || m < -4095)
-		sct_raw2(__NR_munmap, m, bytes);
+	if (map)
+		sct_raw2(__NR_munmap, map, bytes);
 	return r;
 }
 
