@@ -665,8 +665,9 @@ static const unsigned short kind_size[] = { SCT_KINDS(X_SIZE) };
  *    it is read only with O_CREAT/O_TMPFILE. */
 struct capdesc {
 	uint16_t size;
-	uint8_t cap, param, cond;
+	uint8_t cap, param;
 	uint8_t flags; /* CD_* */
+	uint8_t _pad;
 };
 /* an out-argument written only when the one before it is not NULL
  * (accept's socklen after its address) */
@@ -694,6 +695,7 @@ static struct nrinfo {
 #define FD_CLASSES 65536 /* bytes of .bss, a page each 4096 fds in use */
 enum { FD_UNKNOWN, FD_READS, FD_MAYNOT };
 static uint8_t fd_class[FD_CLASSES] __attribute__((aligned(4096)));
+static unsigned fd_class_top; /* above every descriptor classed */
 #define FC_RET 1u    /* returns a new descriptor */
 #define FC_ARG0 2u   /* closes argument 0 (close) */
 #define FC_ARG1 4u   /* replaces argument 1 (dup2, dup3) */
@@ -720,10 +722,12 @@ static SCT_SIGSAFE void fd_changed(unsigned how, unsigned nr, const long *a,
 		fd_forget(a[0]);
 	if (how & FC_ARG1)
 		fd_forget(a[1]);
-	if (how & FC_RANGE)
+	if (how & FC_RANGE) {
+		unsigned long top = __atomic_load_n(&fd_class_top, __ATOMIC_RELAXED);
 		for (unsigned long f = (unsigned long)a[0];
-		     f <= (unsigned long)a[1] && f < FD_CLASSES; f++)
+		     f <= (unsigned long)a[1] && f < top; f++)
 			fd_forget((long)f);
+	}
 	if (how & FC_FDS) { /* written by the kernel: the call succeeded */
 		const int *fds = (const int *)(nr == __NR_socketpair ? a[3] : a[0]);
 		if (fds)
@@ -743,9 +747,17 @@ static SCT_SIGSAFE int write_reads(long fd)
 			    ? FD_READS
 			    : FD_MAYNOT;
 		/* a vfork child's descriptors are not its parent's */
-		if (!sct_me()->vchild_tid)
+		if (!sct_me()->vchild_tid) {
 			__atomic_store_n(&fd_class[fd], (uint8_t)c,
 					 __ATOMIC_RELAXED);
+			unsigned top = __atomic_load_n(&fd_class_top,
+						       __ATOMIC_RELAXED);
+			while (top <= (unsigned)fd &&
+			       !__atomic_compare_exchange_n(
+				       &fd_class_top, &top, (unsigned)fd + 1, 0,
+				       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				;
+		}
 	}
 	return c == FD_READS;
 }
@@ -914,8 +926,7 @@ static void init_capture_tables(void)
 				flags |= CD_FUTEX;
 			nrinfo[nr].arg[i] = (struct capdesc){
 				kind_size[se->args[i].kind], (uint8_t)cap,
-				se->args[i].param, se->args[i].cond,
-				(uint8_t)flags
+				se->args[i].param, (uint8_t)flags, 0
 			};
 			nrinfo[nr].bytes += capture_bound(&se->args[i]);
 			if (cap != SCT_CAP_NONE)
