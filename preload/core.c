@@ -678,6 +678,13 @@ struct capdesc {
 #define CD_REAPED 4u /* wait4's status: written when it returns a pid */
 #define CD_MODE 8u   /* open's mode: read with O_CREAT/O_TMPFILE (cond 1) */
 #define CD_FUTEX 16u /* futex's timeout: read by waiting operations */
+/* the conditions above: whether the argument is captured at all */
+#define CD_SKIPS (CD_IF_PREV | CD_SIGSET | CD_REAPED | CD_MODE | CD_FUTEX)
+/* buffers whose successful call does not prove them read or written: */
+#define CD_DEVWRITE 32u /* write/pwrite64's: not on a character device */
+#define CD_MSGTRUNC 64u /* recvfrom's: not with MSG_TRUNC (TCP drops it) */
+#define CD_CWD 128u     /* getcwd's: libc's returns the buffer, not a
+			   length; the string, to its NUL */
 static struct nrinfo {
 	uint32_t bytes;
 	uint8_t mask, one_str, adopts, errret;
@@ -796,10 +803,7 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 						      : rec->args[ad->param];
 		if (cap == SCT_CAP_LENIN)
 			want &= 0xffffffffu;
-		if (cap == SCT_CAP_BUFOUT && want > rec->args[ad->param] &&
-		    rec->nr == __NR_getcwd) {
-			/* not a length (libc's getcwd returns the buffer):
-			 * the string the kernel wrote, to its NUL */
+		if ((ad->flags & CD_CWD) && want > rec->args[ad->param]) {
 			size_t lim = rec->args[ad->param];
 			n = cap_str(cp, d, addr, max < lim ? max : lim, &trunc);
 			if (trunc == 2)
@@ -817,12 +821,11 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 		 * character device (/dev/null), a TCP receive with
 		 * MSG_TRUNC (discarded, never written) */
 		int trusted = cp->trusted;
-		if (trusted && cap == SCT_CAP_BUFIN &&
-		    (rec->nr == __NR_write || rec->nr == __NR_pwrite64) &&
+		if (trusted && (ad->flags & CD_DEVWRITE) &&
 		    !write_reads((long)rec->args[0]))
 			trusted = 0;
-		if (trusted && cap == SCT_CAP_BUFOUT &&
-		    rec->nr == __NR_recvfrom && (rec->args[3] & MSG_TRUNC))
+		if (trusted && (ad->flags & CD_MSGTRUNC) &&
+		    (rec->args[3] & MSG_TRUNC))
 			trusted = 0;
 		size_t asked = n;
 		if (!trusted) {
@@ -924,6 +927,13 @@ static void init_capture_tables(void)
 				flags |= CD_MODE;
 			if (k == SCT_K_futex_time)
 				flags |= CD_FUTEX;
+			if (cap == SCT_CAP_BUFIN &&
+			    (nr == __NR_write || nr == __NR_pwrite64))
+				flags |= CD_DEVWRITE;
+			if (cap == SCT_CAP_BUFOUT && nr == __NR_recvfrom)
+				flags |= CD_MSGTRUNC;
+			if (cap == SCT_CAP_BUFOUT && nr == __NR_getcwd)
+				flags |= CD_CWD;
 			nrinfo[nr].arg[i] = (struct capdesc){
 				kind_size[se->args[i].kind], (uint8_t)cap,
 				se->args[i].param, (uint8_t)flags, 0
@@ -993,7 +1003,7 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 	for (; m; m &= m - 1) {
 		int i = __builtin_ctz(m);
 		unsigned f = ni->arg[i].flags;
-		if (__builtin_expect(f != 0, 0) &&
+		if (__builtin_expect((f & CD_SKIPS) != 0, 0) &&
 		    !arg_wanted(f, c->args, i, nargs, r))
 			continue;
 		capture_arg(&cp, rec, &ni->arg[i], i, r, failed);
