@@ -470,8 +470,10 @@ static void write_wrapper(FILE *c, const struct fndef *f)
 		if (f->cond[i])
 			fprintf(c, "%ssct_wants_mode(%s) ? %s : 0", i ? ", " : "",
 				f->map[i - 1], f->map[i]);
-		else
-			fprintf(c, "%s(long)(%s)", i ? ", " : "", f->map[i]);
+		else /* "" from the hot page (sct.h), not .rodata */
+			fprintf(c, "%s(long)(%s)", i ? ", " : "",
+				strcmp(f->map[i], "\"\"") ? f->map[i]
+							   : "sct_hot.empty");
 	}
 	fprintf(c, "%s };\n", d->nargs ? "" : "0");
 	fprintf(c, "\tif (__builtin_expect(!real, 0))\n"

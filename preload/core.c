@@ -42,7 +42,12 @@ static int ring_failed_once;
 static pthread_key_t exit_key;
 static int exit_status = -1;
 
-static SCT_SIGSAFE SCT_HOT void copy_bytes(void *d, const void *s, size_t n)
+/* The first SCT_HOT function of the library (.text.hot of core.o comes
+ * first in the link): aligned to a page, so that the path every traced
+ * call takes (copy_bytes, cap_str, capture_args, sct_begin, sct_end: under
+ * 4096 bytes, checked by tests/layout.sh) is one page of code, not two. */
+static SCT_SIGSAFE SCT_HOT __attribute__((aligned(4096))) void
+copy_bytes(void *d, const void *s, size_t n)
 {
 	unsigned char *dd = d;
 	const unsigned char *ss = s;
@@ -61,6 +66,16 @@ static SCT_SIGSAFE SCT_HOT void copy_bytes(void *d, const void *s, size_t n)
 	}
 	while (n--)
 		*dd++ = *ss++;
+}
+
+SCT_SIGSAFE struct sct_thread *sct_me_slow(void)
+{
+	return &sct_self;
+}
+
+SCT_SIGSAFE int *sct_errno_slow(void)
+{
+	return &errno;
 }
 
 /* signal-safe: "sctrace: A B C\n" on stderr, one write. */
@@ -100,7 +115,7 @@ static inline uint64_t tsc_ns(uint64_t ticks, double rate)
 /* signal-safe: start_time() without a calibration pending: the clock read
  * (and the rate derived from it) every SCT_CAL_EVERY calls, or every call
  * when there is no usable counter. */
-static SCT_SIGSAFE __attribute__((noinline)) void
+static SCT_SIGSAFE SCT_COLD void
 start_time_slow(struct sct_call *c)
 {
 	struct sct_thread *t = sct_me();
@@ -510,6 +525,31 @@ static SCT_SIGSAFE SCT_HOT size_t str_words(unsigned char *dst, uintptr_t src,
 	return n;
 }
 
+/* signal-safe: cap_str() from byte N of the string on: through checked
+ * reads, in chunks that never cross a page */
+static SCT_SIGSAFE SCT_COLD size_t cap_str_checked(unsigned char *dst,
+						   uintptr_t src, size_t n,
+						   size_t max, int *trunc)
+{
+	while (n < max) {
+		size_t chunk = PAGE - ((src + n) & (PAGE - 1));
+		if (chunk > max - n)
+			chunk = max - n;
+		size_t got = sct_safe_copy(dst + n, src + n, chunk);
+		for (size_t i = 0; i < got; i++)
+			if (!dst[n + i])
+				return n + i;
+		n += got;
+		if (got < chunk) {
+			*trunc = 2;
+			return n;
+		}
+	}
+	unsigned char c;
+	*trunc = sct_safe_copy(&c, src + n, 1) == 1 && c;
+	return n;
+}
+
 /* signal-safe: a NUL-terminated string, up to MAX bytes.  *TRUNC: 1, it
  * is longer; 2, a fault before its NUL (and MAX): strace then prints the
  * pointer, never the bytes before it. */
@@ -534,23 +574,7 @@ static SCT_SIGSAFE SCT_HOT size_t cap_str(struct capture *cp, unsigned char *dst
 			return n;
 		}
 	}
-	while (n < max) { /* chunks that never cross a page */
-		size_t chunk = PAGE - ((src + n) & (PAGE - 1));
-		if (chunk > max - n)
-			chunk = max - n;
-		size_t got = sct_safe_copy(dst + n, src + n, chunk);
-		for (size_t i = 0; i < got; i++)
-			if (!dst[n + i])
-				return n + i;
-		n += got;
-		if (got < chunk) {
-			*trunc = 2;
-			return n;
-		}
-	}
-	unsigned char c;
-	*trunc = sct_safe_copy(&c, src + n, 1) == 1 && c;
-	return n;
+	return cap_str_checked(dst, src, n, max, trunc);
 }
 
 /* signal-safe: *S = element I of the pointer array ARR, through the
@@ -589,8 +613,9 @@ static SCT_SIGSAFE int strarr_tail(struct sct_blob *b, size_t room, uint64_t a)
 	return 1;
 }
 
-static SCT_SIGSAFE void cap_strarr(struct capture *cp, struct sct_blob *b,
-				   uintptr_t arr, int count_only)
+static SCT_SIGSAFE SCT_COLD void cap_strarr(struct capture *cp,
+					    struct sct_blob *b, uintptr_t arr,
+					    int count_only)
 {
 	unsigned char *d = (unsigned char *)(b + 1);
 	size_t room = (size_t)(cp->end - d);
@@ -742,30 +767,35 @@ static SCT_SIGSAFE void fd_changed(unsigned how, unsigned nr, const long *a,
 	}
 }
 
+/* signal-safe: FD's class, from one fstat: its first captured write */
+static SCT_SIGSAFE SCT_COLD unsigned fd_classify(long fd)
+{
+	struct stat st;
+	unsigned c = sct_raw2(__NR_fstat, fd, &st) == 0 && !S_ISCHR(st.st_mode)
+			     ? FD_READS
+			     : FD_MAYNOT;
+	/* a vfork child's descriptors are not its parent's */
+	if (!sct_me()->vchild_tid) {
+		__atomic_store_n(&fd_class[fd], (uint8_t)c, __ATOMIC_RELAXED);
+		unsigned top = __atomic_load_n(&fd_class_top, __ATOMIC_RELAXED);
+		while (top <= (unsigned)fd &&
+		       !__atomic_compare_exchange_n(&fd_class_top, &top,
+						    (unsigned)fd + 1, 0,
+						    __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED))
+			;
+	}
+	return c;
+}
+
 /* signal-safe: does a successful write to FD prove its buffer read? */
 static SCT_SIGSAFE int write_reads(long fd)
 {
 	if (fd < 0 || fd >= FD_CLASSES)
 		return 0;
 	unsigned c = __atomic_load_n(&fd_class[fd], __ATOMIC_RELAXED);
-	if (c == FD_UNKNOWN) {
-		struct stat st;
-		c = sct_raw2(__NR_fstat, fd, &st) == 0 && !S_ISCHR(st.st_mode)
-			    ? FD_READS
-			    : FD_MAYNOT;
-		/* a vfork child's descriptors are not its parent's */
-		if (!sct_me()->vchild_tid) {
-			__atomic_store_n(&fd_class[fd], (uint8_t)c,
-					 __ATOMIC_RELAXED);
-			unsigned top = __atomic_load_n(&fd_class_top,
-						       __ATOMIC_RELAXED);
-			while (top <= (unsigned)fd &&
-			       !__atomic_compare_exchange_n(
-				       &fd_class_top, &top, (unsigned)fd + 1, 0,
-				       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-				;
-		}
-	}
+	if (c == FD_UNKNOWN)
+		c = fd_classify(fd);
 	return c == FD_READS;
 }
 
@@ -1145,7 +1175,7 @@ begin_record(struct sct_thread *t, struct sct_call *c, unsigned fn,
 /* signal-safe: sct_begin() off its common path: tracing off, nested in
  * the tracer (a signal handler hit it), or a syscall number past the
  * tables with the trap layer on. */
-static SCT_SIGSAFE __attribute__((noinline)) int
+static SCT_SIGSAFE SCT_COLD int
 begin_other(struct sct_call *c, unsigned fn, unsigned nr, const long *args,
 	    int nargs)
 {

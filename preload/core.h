@@ -66,28 +66,31 @@ extern __thread struct sct_thread sct_self;
 /* signal-safe: &sct_self, through sct_hot.self_off once known: the
  * compiler's own way loads the offset from the GOT, one more page per
  * call */
+SCT_SIGSAFE SCT_COLD struct sct_thread *sct_me_slow(void);
 static inline struct sct_thread *sct_me(void)
 {
 	long off = sct_hot.self_off;
 	if (__builtin_expect(off != 0, 1))
 		return (struct sct_thread *)((char *)__builtin_thread_pointer() +
 					     off);
-	return &sct_self;
+	return sct_me_slow();
 }
 
 /* signal-safe: &errno of the calling thread, the same way (no call into
- * libc) */
+ * libc); before the offset is known, through libc (a cold call: the PLT
+ * and GOT stay off the traced-call path's pages) */
+SCT_SIGSAFE SCT_COLD int *sct_errno_slow(void);
 static inline int *sct_errno(void)
 {
 	long off = sct_hot.errno_off;
 	if (__builtin_expect(off != 0, 1))
 		return (int *)((char *)__builtin_thread_pointer() + off);
-	return &errno;
+	return sct_errno_slow();
 }
 
 /* signal-safe: the calling thread's ring writer, created on first use;
  * NULL when the ring cannot exist (counted, reported once). */
-SCT_SIGSAFE struct sct_wring *sct_thread_ring(void);
+SCT_SIGSAFE SCT_COLD struct sct_wring *sct_thread_ring(void);
 /* signal-safe: an event record (START, FORK, EXIT, ...) with an optional
  * string-array blob (argv) and a return value. */
 SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv);
@@ -95,7 +98,7 @@ SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv);
 SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
 				int failed, unsigned type, unsigned flags,
 				int tid);
-SCT_SIGSAFE uint64_t sct_now(void);
+SCT_SIGSAFE SCT_COLD uint64_t sct_now(void);
 /* signal-safe: the process's EXIT event with its exit status */
 SCT_SIGSAFE void sct_exit_event(int status);
 /* signal-safe: forget the rings inherited from the parent (fork child). */

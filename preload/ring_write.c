@@ -159,7 +159,7 @@ make_room(struct sct_wring *w, uint64_t need)
 }
 
 /* signal-safe.  make_room(), or the record counted lost. */
-SCT_SIGSAFE SCT_HOT int sct_ring_room(struct sct_wring *w, uint64_t need)
+SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need)
 {
 	if (make_room(w, need))
 		return 1;

@@ -25,6 +25,11 @@
 /* on the path of every traced call: the linker groups these functions
  * (.text.hot), so that a call touches few code pages */
 #define SCT_HOT __attribute__((hot))
+/* off the path of a traced call, though called from it (first record of a
+ * thread, clock calibration, a ring's slow reservation): the blocks that
+ * call these go to .text.unlikely with them, and the hot group stays
+ * small */
+#define SCT_COLD __attribute__((cold, noinline))
 /* read by every traced call: these variables share .data's few pages (the
  * linker puts .data.* input sections in .data, which holds nothing else
  * of size), so that a call touches few data pages: after each system
@@ -65,14 +70,17 @@ struct sct_hot {
 	 * thread (static TLS): found once, then no GOT or libc call per call;
 	 * 0 until known */
 	long self_off, errno_off;
+	/* "": the path a wrapper records for fstat and its kin (gen.c puts it
+	 * for "" in the table), so that reading it touches no .rodata page */
+	char empty[8];
 	/* the real libc functions, by enum sct_fn_id: resolved in the
 	 * constructor (SCT_FN__COUNT of them) */
 	sct_real_fn realv[];
 };
 extern struct sct_hot sct_hot;
 
-SCT_SIGSAFE sct_real_fn sct_resolve(unsigned fn);
-SCT_SIGSAFE long sct_fallback(long nr, const long *a);
+SCT_SIGSAFE SCT_COLD sct_real_fn sct_resolve(unsigned fn);
+SCT_SIGSAFE SCT_COLD long sct_fallback(long nr, const long *a);
 SCT_SIGSAFE int sct_begin(struct sct_call *c, unsigned fn, unsigned nr,
 			  const long *args, int nargs);
 SCT_SIGSAFE void sct_entry(struct sct_call *c);
@@ -132,7 +140,8 @@ struct sct_wring {
 
 /* signal-safe: room for LEN bytes (multiple of 8); NULL when the record is
  * dropped (counted in hdr->lost).  Pairs with sct_ring_commit(). */
-SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len);
+SCT_SIGSAFE SCT_COLD struct sct_rec *sct_ring_reserve(struct sct_wring *w,
+						  uint32_t len);
 /* signal-safe: publish the reserved record, trimmed to LEN bytes. */
 SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
 				 uint32_t len);

@@ -80,7 +80,8 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *uc);
  * mappings, then any overlap with their span).  This is how dlopen and
  * dlclose show up: there is no dlopen wrapper.  mprotect adding PROT_EXEC
  * is not seen (JIT code is anonymous anyway). */
-SCT_SIGSAFE void sct_stack_note_map(unsigned nr, const long *args, long ret);
+SCT_SIGSAFE SCT_COLD void sct_stack_note_map(unsigned nr, const long *args,
+					 long ret);
 
 /* a thread's end (its TSD destructor): what stacks kept for it goes */
 SCT_SIGSAFE void sct_stack_thread_exit(void);
