@@ -37,6 +37,12 @@ struct sct_thread {
 	 * calls reaching the wrappers meanwhile are the tracer's own, not
 	 * lost records */
 	unsigned char in_unwind;
+	/* preload/stack.c: this thread's memo of walked stacks (NULL: not
+	 * mapped yet, (void *)1: none) and its next victim way; here, not
+	 * in __thread variables of their own, which cost a GOT load (one
+	 * more page) per capture */
+	void *memo;
+	unsigned memo_victim;
 };
 
 /* Trap selector values (linux/prctl.h: SYSCALL_DISPATCH_FILTER_*). */

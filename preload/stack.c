@@ -47,7 +47,8 @@
 #define SELF_MAX 16u
 #define PAGE 4096ul
 
-static struct {
+/* read by every capture: in the hot data page (sct.h, SCT_HOTDATA) */
+static SCT_HOTDATA struct {
 	struct sct_stk_hdr *hdr; /* the side file, NULL while stacks are off */
 	uint64_t total;          /* its mapped size */
 	unsigned depth;          /* frames per stack */
@@ -529,30 +530,35 @@ struct memo {
 	uint64_t val[SCT_TRAIL_MAX]; /* ... holding val[i] */
 };
 #define MEMO_BYTES (((2 * MEMO_SETS * sizeof(struct memo)) + PAGE - 1) & ~(PAGE - 1))
-static __thread struct memo *tmemo; /* 2 x MEMO_SETS; (void *)1: none */
-static __thread unsigned tmemo_victim;
+/* (2 x MEMO_SETS of them in sct_thread.memo) */
 
-/* signal-safe: this thread's memo, mapped now if need be; NULL if not */
-static SCT_SIGSAFE struct memo *memo_of_thread(void)
+/* signal-safe: T's memo mapped now; NULL if it cannot be */
+static SCT_SIGSAFE SCT_COLD struct memo *memo_map(struct sct_thread *t)
 {
-	struct memo *m = tmemo;
-	if (__builtin_expect((uintptr_t)m > 1, 1))
-		return m;
-	if (m)
+	if (t->memo)
 		return 0;
 	/* populated: entries land in its pages by hash (see
 	 * sct_stk_index_populate()) */
 	long a = sct_raw6(__NR_mmap, 0, MEMO_BYTES, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	tmemo = (unsigned long)a >= -4096ul ? (struct memo *)1
-					     : (struct memo *)a;
-	return (uintptr_t)tmemo > 1 ? tmemo : 0;
+	t->memo = (unsigned long)a >= -4096ul ? (void *)1 : (void *)a;
+	return (uintptr_t)t->memo > 1 ? t->memo : 0;
+}
+
+/* signal-safe: T's memo, mapped now if need be; NULL if not */
+static inline SCT_SIGSAFE struct memo *memo_of_thread(struct sct_thread *t)
+{
+	struct memo *m = t->memo;
+	if (__builtin_expect((uintptr_t)m > 1, 1))
+		return m;
+	return memo_map(t);
 }
 
 SCT_SIGSAFE void sct_stack_thread_exit(void)
 {
-	struct memo *m = tmemo;
-	tmemo = (struct memo *)1; /* a later capture in this thread: none */
+	struct sct_thread *t = sct_me();
+	void *m = t->memo;
+	t->memo = (void *)1; /* a later capture in this thread: none */
 	if ((uintptr_t)m > 1)
 		sct_raw2(__NR_munmap, m, MEMO_BYTES);
 }
@@ -570,23 +576,20 @@ static inline int memo_same(const struct memo *m, uint64_t ip, uint64_t sp,
 	return i == k;
 }
 
-/* signal-safe: the id of the stack from (IP, SP, BP, EXACT), from the
- * memo or walked and interned (then remembered) */
-static SCT_SIGSAFE uint32_t stack_id(struct sct_stk_hdr *h, uint64_t ip,
-				     uint64_t sp, uint64_t bp, int exact)
+/* signal-safe: the id of the stack from (IP, SP, BP, EXACT), walked and
+ * interned, and remembered in SET (a memo set of T's) when it can be;
+ * GEN: sct_unw_gen before the walk.  Apart from stack_id(): its arrays
+ * make a frame that reaches into one more stack page. */
+static SCT_SIGSAFE __attribute__((noinline)) uint32_t
+stack_walk_id(struct sct_thread *t, struct memo *set, uint32_t gen,
+	      struct sct_stk_hdr *h, uint64_t ip, uint64_t sp, uint64_t bp,
+	      int exact)
 {
 	uint64_t ips[SCT_STK_MAX_DEPTH];
-	struct memo *set;
-	if (!stk.fast || sct_self.in_unwind || !(set = memo_of_thread())) {
+	if (!set) {
 		unsigned n = walk(ips, stk.depth, ip, sp, bp, exact, 0);
 		return sct_stk_intern(h, ips, drop_self(ips, n));
 	}
-	set += 2 * (((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >> 58);
-	uint32_t gen = __atomic_load_n(&sct_unw_gen, __ATOMIC_ACQUIRE);
-	if (memo_same(&set[0], ip, sp, bp, exact, gen))
-		return set[0].id;
-	if (memo_same(&set[1], ip, sp, bp, exact, gen))
-		return set[1].id;
 	struct sct_unw_trail tr;
 	unsigned n = walk(ips, stk.depth, ip, sp, bp, exact, &tr);
 	uint32_t id = sct_stk_intern(h, ips, drop_self(ips, n));
@@ -597,7 +600,7 @@ static SCT_SIGSAFE uint32_t stack_id(struct sct_stk_hdr *h, uint64_t ip,
 			return id;
 	/* an empty way, else each in turn */
 	struct memo *m = !set[0].ip ? &set[0] : !set[1].ip ? &set[1]
-			 : &set[tmemo_victim++ & 1];
+			 : &set[t->memo_victim++ & 1];
 	m->ip = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < tr.n; i++) {
@@ -615,6 +618,25 @@ static SCT_SIGSAFE uint32_t stack_id(struct sct_stk_hdr *h, uint64_t ip,
 	__atomic_signal_fence(__ATOMIC_RELEASE);
 	m->ip = ip;
 	return id;
+}
+
+/* signal-safe: the id of the stack from (IP, SP, BP, EXACT), from the
+ * memo or walked and interned (then remembered) */
+static SCT_SIGSAFE SCT_HOT uint32_t stack_id(struct sct_stk_hdr *h,
+					     uint64_t ip, uint64_t sp,
+					     uint64_t bp, int exact)
+{
+	struct sct_thread *t = sct_me();
+	struct memo *set;
+	if (!stk.fast || t->in_unwind || !(set = memo_of_thread(t)))
+		return stack_walk_id(t, 0, 0, h, ip, sp, bp, exact);
+	set += 2 * (((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >> 58);
+	uint32_t gen = __atomic_load_n(&sct_unw_gen, __ATOMIC_ACQUIRE);
+	if (memo_same(&set[0], ip, sp, bp, exact, gen))
+		return set[0].id;
+	if (memo_same(&set[1], ip, sp, bp, exact, gen))
+		return set[1].id;
+	return stack_walk_id(t, set, gen, h, ip, sp, bp, exact);
 }
 
 SCT_SIGSAFE void sct_stack_warm_thread(void)
@@ -668,14 +690,24 @@ static SCT_SIGSAFE unsigned wrapped_here(uint64_t *ips, unsigned *skip)
 	return n;
 }
 
-SCT_SIGSAFE uint32_t sct_stack_wrapped(const void *frame)
+/* signal-safe: sct_stack_wrapped() without the wrapper's frame */
+static SCT_SIGSAFE __attribute__((noinline)) uint32_t
+wrapped_here_id(struct sct_stk_hdr *h)
+{
+	uint64_t ips[SCT_STK_MAX_DEPTH + SELF_MAX];
+	unsigned skip = 0, n = wrapped_here(ips, &skip);
+	return sct_stk_intern(h, ips + skip, drop_self(ips + skip, n - skip));
+}
+
+SCT_SIGSAFE SCT_HOT uint32_t sct_stack_wrapped(const void *frame)
 {
 	struct sct_stk_hdr *h = stk.hdr;
 	if (!h)
 		return 0;
-	int e = errno;
-	unsigned char sel = sct_self.sel;
-	sct_self.sel = SCT_SEL_ALLOW;
+	struct sct_thread *t = sct_me();
+	int *ep = sct_errno(), e = *ep;
+	unsigned char sel = t->sel;
+	t->sel = SCT_SEL_ALLOW;
 	uint32_t id;
 	if (frame) {
 		/* the wrapper's frame: saved rbp, then the return address
@@ -683,13 +715,10 @@ SCT_SIGSAFE uint32_t sct_stack_wrapped(const void *frame)
 		const uint64_t *fp = frame;
 		id = stack_id(h, fp[1], (uint64_t)(fp + 2), fp[0], 0);
 	} else {
-		uint64_t ips[SCT_STK_MAX_DEPTH + SELF_MAX];
-		unsigned skip = 0, n = wrapped_here(ips, &skip);
-		id = sct_stk_intern(h, ips + skip,
-				    drop_self(ips + skip, n - skip));
+		id = wrapped_here_id(h);
 	}
-	sct_self.sel = sel;
-	errno = e;
+	t->sel = sel;
+	*ep = e;
 	return id;
 }
 
@@ -724,9 +753,10 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)
 	ips[0] = ip;
 	if (ip >= stk.ld_lo && ip < stk.ld_hi) /* the loader */
 		return sct_stk_intern(h, ips, 1);
-	int e = errno;
-	unsigned char sel = sct_self.sel;
-	sct_self.sel = SCT_SEL_ALLOW;
+	struct sct_thread *t = sct_me();
+	int *ep = sct_errno(), e = *ep;
+	unsigned char sel = t->sel;
+	t->sel = SCT_SEL_ALLOW;
 	uint32_t id;
 	uint64_t ra, cfa;
 	if (stk.fast && rareg(g, ip, &ra, &cfa)) {
@@ -739,8 +769,8 @@ SCT_SIGSAFE uint32_t sct_stack_trapped(const void *ucv)
 		id = stack_id(h, ip, (uint64_t)g[REG_RSP],
 			      (uint64_t)g[REG_RBP], 1);
 	}
-	sct_self.sel = sel;
-	errno = e;
+	t->sel = sel;
+	*ep = e;
 	return id;
 }
 

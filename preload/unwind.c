@@ -223,7 +223,7 @@ static inline uint64_t rule_at(uint64_t key)
 	return r;
 }
 
-unsigned sct_unw_gen;
+SCT_HOTDATA unsigned sct_unw_gen;
 
 /* note the word V read at A in TR, if any room */
 static inline void trail(struct sct_unw_trail *tr, uint64_t a, uint64_t v)

@@ -15,7 +15,7 @@ for t in nm objdump readelf; do
 done
 n=0 failed=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
-echo "1..3"
+echo "1..4"
 
 # START END of function NAME (a local symbol; .constprop/.isra clones too,
 # not its .cold part)
@@ -28,18 +28,29 @@ span() {
 	done
 }
 
+# LO HI: the span of the functions named
+span_of() {
+	lo= hi= missing=
+	for f in "$@"; do
+		read -r a b <<<"$(span "$f")"
+		[ -n "${a-}" ] || { missing="$missing $f"; continue; }
+		[ -z "$lo" ] || [ "$a" -lt "$lo" ] && lo=$a
+		[ -z "$hi" ] || [ "$b" -gt "$hi" ] && hi=$b
+	done
+	[ -z "$missing" ] || echo "# not found:$missing"
+}
+
 # 1. the traced-call path: one page
 hot="copy_bytes cap_str capture_args sct_begin sct_end"
-lo= hi= missing=
-for f in $hot; do
-	read -r a b <<<"$(span $f)"
-	[ -n "${a-}" ] || { missing="$missing $f"; continue; }
-	[ -z "$lo" ] || [ "$a" -lt "$lo" ] && lo=$a
-	[ -z "$hi" ] || [ "$b" -gt "$hi" ] && hi=$b
-done
-[ -z "$missing" ] || echo "# not found:$missing"
+span_of $hot
 ok "$([ -z "$missing" ] && [ $((lo / 4096)) = $(((hi - 1) / 4096)) ] && echo 0 || echo 1)" \
 	"the traced-call path ($hot) is one page: [$lo, $hi)"
+
+# 2. with caller stacks (a memo hit): one page more
+stk="stack_id sct_stack_wrapped"
+span_of $hot $stk
+ok "$([ -z "$missing" ] && [ $(((hi - 1) / 4096 - lo / 4096)) -le 1 ] && echo 0 || echo 1)" \
+	"with caller stacks ($stk) two pages: [$lo, $hi)"
 
 # 2. no PLT call and no GOT load on that path: a page each
 glo=0 ghi=0
@@ -59,7 +70,7 @@ while IFS= read -r line; do
 done < <(objdump -d --no-show-raw-insn "$LIB" --start-address="$lo" --stop-address="$hi")
 [ -z "$bad" ] || echo "# ${bad:0:300}"
 ok "$([ -z "$bad" ] && [ "$ghi" -gt 0 ] && echo 0 || echo 1)" \
-	"no PLT call or GOT load on the traced-call path (.got at [$glo, $ghi))"
+	"no PLT call or GOT load on these paths (.got at [$glo, $ghi))"
 
 # 3. its slow paths are elsewhere (.cold parts exist: the split happened)
 ok "$(nm "$LIB" | grep -q ' sct_end\.cold$' && echo 0 || echo 1)" \

@@ -5,6 +5,7 @@
  * play in libsctrace.so: a wrapper's record path, the SIGSYS handler,
  * the mmap bookkeeping, the fork child.  Frames of this library are
  * dropped from wrapped stacks as libsctrace.so's are. */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +20,18 @@ struct sct_hot sct_hot; /* stacks_on, set by sct_stack_init() */
 int sct_pid;
 uint64_t sct_image;
 __thread struct sct_thread sct_self;
+
+/* sct_hot.self_off and errno_off stay 0 here: core.h's inline accessors
+ * take these */
+SCT_SIGSAFE struct sct_thread *sct_me_slow(void)
+{
+	return &sct_self;
+}
+
+SCT_SIGSAFE int *sct_errno_slow(void)
+{
+	return &errno;
+}
 
 SCT_SIGSAFE long sct_raw(long nr, long a, long b, long c, long d, long e,
 			 long f)
