@@ -33,6 +33,8 @@ struct sct_rring {
 	uint64_t torn_at;             /* SCT_NO_WIP or position of a torn record */
 	uint64_t overrun;             /* records the reader lost to the writer */
 	int writer_dead;              /* the process no longer exists */
+	int gone;                     /* ... its writer thread neither (its
+					 stores are final) */
 	int live;                     /* reader updates hdr->consumed */
 	unsigned char *copy;          /* scratch for one record */
 	size_t copy_cap;
@@ -47,8 +49,11 @@ void sct_rring_close(struct sct_rring *r);
  * Validates sizes; a record that fails validation ends the ring (flagged
  * in torn_at). */
 const struct sct_rec *sct_rring_next(struct sct_rring *r);
-/* Re-read liveness (writer pid alive, state, wip). */
+/* Re-read liveness (writer alive, state; a torn record where it died). */
 void sct_rring_refresh(struct sct_rring *r);
+/* Records committed to the ring (hdr->records is published lazily: those
+ * after the published head are counted from the data). */
+uint64_t sct_rring_records(const struct sct_rring *r);
 
 /* --- a decoded event --------------------------------------------------------*/
 struct sct_ev {

@@ -6,16 +6,16 @@
  * bytes at any time in overwrite mode).
  *
  * Reading a record at position pos (seqlock-like):
- *   1. head = acquire load (pairs with the writer's release store of head in
- *      sct_ring_commit() / the PAD publication in sct_ring_reserve());
- *      pos == head: nothing ready.
- *   2. read the 8-byte record header at pos & mask, then acquire fence and
- *      load tail: tail > pos means the writer has started reusing these
- *      bytes (it publishes tail, release + fence, before overwriting), so
- *      the header may be garbage: count an overrun and resume at tail.
- *      Otherwise the header is the one the writer committed, and a header
- *      that fails validation is real corruption: the ring ends there
- *      (torn_at = pos).
+ *   1. load the 8-byte word at pos & mask with acquire (pairs with the
+ *      writer's release store of a record's len, or of a PAD), then an
+ *      acquire fence and load tail: tail > pos means the writer has started
+ *      reusing these bytes (it publishes tail, release + fence, before
+ *      overwriting), so the word may be garbage: count an overrun and
+ *      resume at tail.
+ *   2. len 0: nothing ready (the END word, or a record being written: torn
+ *      when the writer is gone).  Otherwise the word is the one the writer
+ *      committed, and a word that fails validation is real corruption: the
+ *      ring ends there (torn_at = pos).
  *   3. copy the record, acquire fence, load tail again: tail > pos means
  *      the copy may be mixed with newer bytes: discard it, count an
  *      overrun, resume at tail.
@@ -52,11 +52,13 @@ static uint64_t load_acq(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
+/* Acquire: pairs with the writer's release store of a record's len (or
+ * of a PAD): the record's bytes are visible once its len is. */
 static uint64_t ring_word(const struct sct_rring *r, uint64_t pos)
 {
 	return __atomic_load_n(
 		(const uint64_t *)(r->data + (pos & (r->size - 1))),
-		__ATOMIC_RELAXED);
+		__ATOMIC_ACQUIRE);
 }
 
 /* Load tail after having read shared bytes: the fence keeps those reads
@@ -230,26 +232,22 @@ static void copy_rec(struct sct_rring *r, uint64_t pos, uint64_t len)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
+/* A word with len 0 and a type: a record being written (ring.h) */
+static int word_wip(uint64_t word)
+{
+	return (uint32_t)word == 0 && word != 0;
+}
+
 const struct sct_rec *sct_rring_next(struct sct_rring *r)
 {
 	for (;;) {
 		const uint64_t pos = r->pos;
 		if (r->torn_at != SCT_NO_WIP && pos >= r->torn_at)
 			return NULL;
-		/* Acquire: pairs with the writer's release store of head
-		 * (sct_ring_commit, PAD in sct_ring_reserve): the record bytes
-		 * before head are visible. */
-		const uint64_t head = load_acq(&r->hdr->head);
-		if (pos == head)
-			return NULL;
-		if (head < pos) { /* positions only grow: corrupt header */
-			r->torn_at = pos;
-			return NULL;
-		}
 		const uint64_t off = pos & (r->size - 1);
 		const uint64_t word = ring_word(r, pos);
 		const uint64_t tail = tail_after_reads(r);
-		if (tail > pos) { /* lapped: header may be a newer record's */
+		if (tail > pos) { /* lapped: the word may be a newer record's */
 			r->overrun++;
 			r->pos = tail;
 			continue;
@@ -257,8 +255,13 @@ const struct sct_rec *sct_rring_next(struct sct_rring *r)
 		const uint64_t len = (uint32_t)word;
 		const unsigned type = (unsigned)(word >> 32) & 0xffff;
 		const uint64_t room = r->size - off;
+		if (len == 0) { /* the end, or a record in progress */
+			if (r->gone && word_wip(word))
+				r->torn_at = pos; /* its writer died */
+			return NULL;
+		}
 		if (type == SCT_REC_PAD) {
-			if (len != room || len > head - pos) {
+			if (len != room) {
 				r->torn_at = pos;
 				return NULL;
 			}
@@ -266,8 +269,7 @@ const struct sct_rec *sct_rring_next(struct sct_rring *r)
 			set_consumed(r);
 			continue;
 		}
-		if (len < sizeof(struct sct_rec) || len % 8 || len > room ||
-		    len > head - pos) {
+		if (len < sizeof(struct sct_rec) || len % 8 || len > room) {
 			r->torn_at = pos;
 			return NULL;
 		}
@@ -282,6 +284,29 @@ const struct sct_rec *sct_rring_next(struct sct_rring *r)
 		set_consumed(r);
 		return (const struct sct_rec *)(void *)r->copy;
 	}
+}
+
+uint64_t sct_rring_records(const struct sct_rring *r)
+{
+	const struct sct_ring_hdr *h = r->hdr;
+	uint64_t pos = load_acq(&h->head);
+	uint64_t n = __atomic_load_n(&h->records, __ATOMIC_RELAXED);
+	/* the records committed after the published head: to the end */
+	for (uint64_t k = 0; k < r->size / 8; k++) {
+		const uint64_t word = ring_word(r, pos);
+		if (tail_after_reads(r) > pos)
+			break; /* lapped: the writer published more since */
+		const uint64_t len = (uint32_t)word;
+		const unsigned type = (unsigned)(word >> 32) & 0xffff;
+		const uint64_t room = r->size - (pos & (r->size - 1));
+		if (len == 0 || len % 8 || len > room ||
+		    (type == SCT_REC_PAD ? len != room
+					 : len < sizeof(struct sct_rec)))
+			break;
+		n += type != SCT_REC_PAD;
+		pos += len;
+	}
+	return n;
 }
 
 /* Does the thread that writes this ring still exist?  tgkill(pid, tid, 0)
@@ -305,14 +330,13 @@ void sct_rring_refresh(struct sct_rring *r)
 	r->writer_dead = gone || state != SCT_STATE_LIVE;
 	/* A torn record needs the writer to be really gone (a thread that set
 	 * EXITED may still be writing its last records).  Its stores are then
-	 * final: a wip at or after head is a record that was never committed
-	 * (wip < head: died between the head and wip stores of a commit). */
-	if (gone && r->torn_at == SCT_NO_WIP) {
-		uint64_t head = load_acq(&h->head);
-		uint64_t wip = __atomic_load_n(&h->wip, __ATOMIC_RELAXED);
-		if (wip != SCT_NO_WIP && wip >= head)
-			r->torn_at = wip;
-	}
+	 * final: a record in progress where the reader stands (at the end,
+	 * once drained; sct_rring_next() finds one it reaches later) was
+	 * never committed. */
+	r->gone = gone;
+	if (gone && r->torn_at == SCT_NO_WIP &&
+	    word_wip(ring_word(r, r->pos)) && tail_after_reads(r) <= r->pos)
+		r->torn_at = r->pos;
 }
 
 void sct_ev_init(struct sct_ev *ev, const struct sct_ring_hdr *hdr,

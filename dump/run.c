@@ -360,7 +360,7 @@ int cmd_ls(const char *dir)
 		const char *base = strrchr(r->path, '/');
 		printf("%7u %7u %-8s %-16.16s %10llu %8llu %6s %s\n", h->pid,
 		       h->tid, state_name(r), h->comm,
-		       (unsigned long long)h->records,
+		       (unsigned long long)sct_rring_records(r),
 		       (unsigned long long)(h->lost + h->lost_reentrant),
 		       sct_trap_name(h->trap_mode), base ? base + 1 : r->path);
 	}

@@ -1130,8 +1130,10 @@ SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
 	if (!rec)
 		goto out;
 	unsigned char *base = (unsigned char *)rec;
-	for (size_t i = 0; i < sizeof *rec; i++)
+	/* all but the first word (len 0: in progress until the commit) */
+	for (size_t i = 8; i < sizeof *rec; i++)
 		base[i] = 0;
+	rec->nr = 0;
 	rec->type = (uint16_t)type;
 	rec->tid = (uint32_t)t->tid;
 	rec->ts = c.ts;

@@ -9,9 +9,11 @@
  * Positions: head, tail and consumed are byte counts that only grow; the
  * byte at position p lives at data[p & mask].  Invariants kept here:
  *
- *   tail <= head,  head - tail <= data_size,
+ *   tail <= head,  head + 8 - tail <= data_size,
  *   [tail, head) is a sequence of intact records (PADs included), each
- *   8-byte aligned and never crossing the end of the data area.
+ *   8-byte aligned and never crossing the end of the data area, and the
+ *   word at head is the END word (0) or, while a record is written there,
+ *   SCT_WIP_WORD (include/sctrace/ring.h).
  *
  * A PAD record is just the first 8 bytes of struct sct_rec (len, type=0,
  * nr): it says "skip LEN bytes to the end of the data area".  Since records
@@ -21,7 +23,7 @@
  * Space.  A record of LEN bytes starting at head needs PAD bytes first when
  * it does not fit before the end of the data area (PAD = bytes to the end,
  * PAD < LEN), so its end is E = head + PAD + LEN; it fits when
- * E - tail <= data_size.  When it does not fit, tail must move to at least
+ * E + 8 - tail <= data_size (the END word after it).  When it does not fit, tail must move to at least
  * E - data_size, and only ever over whole records:
  *
  *   drop mode (default): the writer never overwrites a byte in
@@ -99,11 +101,11 @@ static inline void publish_tail(struct sct_wring *w, uint64_t t)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
-/* Move tail to at least NEED (record by record) so a record ending at
- * NEED + data_size fits, and on by up to ROOM_AHEAD more bytes where it
- * may (overwritten or consumed records): a full ring then takes this
- * slow path once per ~20 records, not for every one.  Returns 0 when
- * drop mode cannot free enough.  Inlined into its one caller,
+/* Move tail to at least NEED (record by record) so that data ending at
+ * NEED + data_size fits (a record and the END word after it), and on by
+ * up to ROOM_AHEAD more bytes where it may (overwritten or consumed
+ * records): a full ring then takes this slow path once per ~20 records,
+ * not for every one.  Returns 0 when drop mode cannot free enough.  Inlined into its one caller,
  * sct_ring_room(). */
 static inline __attribute__((always_inline)) SCT_SIGSAFE int
 make_room(struct sct_wring *w, uint64_t need)
@@ -154,6 +156,8 @@ make_room(struct sct_wring *w, uint64_t need)
 						 __ATOMIC_RELAXED) +
 					 dropped,
 				 __ATOMIC_RELAXED);
+	/* head first: a reader never finds the published head behind tail */
+	sct_ring_publish(w);
 	publish_tail(w, t);
 	return 1;
 }
@@ -169,10 +173,11 @@ SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need)
 
 /* signal-safe.  Room for a record of LEN bytes (rounded up to 8, at least
  * sizeof(struct sct_rec)) at w->head, after a PAD when it would cross the
- * end of the data area.  Returns NULL when the record is dropped (counted in
- * hdr->lost).  Sets hdr->wip to the record's position: until the matching
- * sct_ring_commit() the record is "in progress", and a reader that finds
- * the writer dead with wip set reports a torn record there. */
+ * end of the data area, and for the END word after it.  Returns NULL when
+ * the record is dropped (counted in hdr->lost).  Stores SCT_WIP_WORD at the
+ * record's position: until the matching sct_ring_commit() the record is
+ * "in progress", and a reader that finds the writer dead with that word
+ * there reports a torn record. */
 SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 {
 	struct sct_ring_hdr *h = w->hdr;
@@ -193,9 +198,13 @@ SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 	uint64_t to_end = size - (head & w->mask);
 	uint64_t pad = to_end < n ? to_end : 0;
 	uint64_t end = head + pad + n;
-	/* populate up to where the record ends (a padded one starts at 0) */
-	for (uint64_t need = pad ? n : (head & w->mask) + n;
-	     w->lim < need && w->lim < size; w->lim += RING_CHUNK)
+	/* populate up to where the END word after the record ends (a padded
+	 * record starts at 0; an END word past the area's end is at 0) */
+	uint64_t need = pad ? n + SCT_END_BYTES
+			    : (head & w->mask) + n + SCT_END_BYTES;
+	if (need > size)
+		need = size;
+	for (; w->lim < need && w->lim < size; w->lim += RING_CHUNK)
 		if (w->populate &&
 		    w->populate(w->data + w->lim,
 				size - w->lim < RING_CHUNK ? size - w->lim
@@ -205,58 +214,63 @@ SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 		}
 	if (w->lim > size)
 		w->lim = size;
-	if (end - w->tail > size && !sct_ring_room(w, end - size))
+	if (end + SCT_END_BYTES - w->tail > size &&
+	    !sct_ring_room(w, end + SCT_END_BYTES - size))
 		return 0;
-	/* hdr->wip: a plain (relaxed) store; only read by a reader after the
-	 * writer died, when every store of ours is final. */
-	__atomic_store_n(&h->wip, head, __ATOMIC_RELAXED);
 	if (pad) {
-		/* PAD header: len = bytes to the end, type = SCT_REC_PAD (0) */
+		/* the record's own position first (the next lap's start, an
+		 * older record's bytes until now), then the PAD that leads a
+		 * reader there: len = bytes to the end, type = SCT_REC_PAD */
+		__atomic_store_n((uint64_t *)w->data, SCT_WIP_WORD,
+				 __ATOMIC_RELAXED);
+		/* Release: pairs with the reader's acquire load of the word */
 		__atomic_store_n((uint64_t *)(w->data + (head & w->mask)),
 				 pad | ((uint64_t)SCT_REC_PAD << 32),
-				 __ATOMIC_RELAXED);
+				 __ATOMIC_RELEASE);
 		head += pad;
 		w->head = head;
-		/* Release: publishes the PAD as a complete record; pairs with
-		 * the reader's acquire load of head in sct_rring_next(). */
-		__atomic_store_n(&h->head, head, __ATOMIC_RELEASE);
-		__atomic_store_n(&h->wip, head, __ATOMIC_RELAXED);
+		sct_ring_publish(w);
+	} else {
+		__atomic_store_n((uint64_t *)(w->data + (head & w->mask)),
+				 SCT_WIP_WORD, __ATOMIC_RELAXED);
 	}
 	return (struct sct_rec *)(w->data + (head & w->mask));
 }
 
 /* signal-safe.  Publish the record R returned by the last
  * sct_ring_reserve(), trimmed to LEN bytes (LEN <= the reserved length;
- * rounded up to 8).  Sets R->len itself: the caller fills every other field.
- * A pointer that is not the pending reservation is ignored. */
+ * rounded up to 8).  Sets R->len itself: the caller fills every other field
+ * but the first word's len.  Publishes head and records in the header too
+ * (this is the path of event records).  A pointer that is not the pending
+ * reservation is ignored. */
 SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
 				 uint32_t len)
 {
 	if (!w->data || (unsigned char *)r != w->data + (w->head & w->mask))
 		return;
-	struct sct_ring_hdr *h = w->hdr;
 	const uint64_t size = ring_size(w);
 	const uint64_t pos = w->head;
 	uint64_t n = SCT_ALIGN((uint64_t)len);
 	/* Keep the ring well formed even if the caller overstates LEN: never
-	 * past the end of the data area, never over tail.  reserve() made sure
-	 * sizeof(struct sct_rec) fits within both bounds. */
+	 * past the end of the data area, never over tail (the END word
+	 * included).  reserve() made sure sizeof(struct sct_rec) fits within
+	 * both bounds. */
 	if (n < sizeof(struct sct_rec))
 		n = sizeof(struct sct_rec);
 	if (n > size - (pos & w->mask))
 		n = size - (pos & w->mask);
-	if (pos + n - w->tail > size)
-		n = w->tail + size - pos;
-	__atomic_store_n(&r->len, (uint32_t)n, __ATOMIC_RELAXED);
+	if (pos + n + SCT_END_BYTES - w->tail > size)
+		n = w->tail + size - SCT_END_BYTES - pos;
+	/* the END word first: a reader that sees len sees it */
+	__atomic_store_n((uint64_t *)(w->data + ((pos + n) & w->mask)), 0,
+			 __ATOMIC_RELAXED);
 	w->head = pos + n;
-	bump(&h->records);
-	/* Release: every byte of the record (the caller's plain stores and
-	 * r->len) is visible before the new head; pairs with the reader's
-	 * acquire load of head in sct_rring_next(). */
-	__atomic_store_n(&h->head, w->head, __ATOMIC_RELEASE);
-	/* After head: a writer dying between the two stores leaves
-	 * wip < head, which the reader treats as committed (not torn). */
-	__atomic_store_n(&h->wip, SCT_NO_WIP, __ATOMIC_RELAXED);
+	w->records++;
+	/* Release: every byte of the record (the caller's plain stores) is
+	 * visible before its len; pairs with the reader's acquire load of
+	 * the word in sct_rring_next(). */
+	__atomic_store_n(&r->len, (uint32_t)n, __ATOMIC_RELEASE);
+	sct_ring_publish(w);
 }
 
 /* signal-safe.  Set up W over the ring mapped at MAP, TOTAL bytes long
@@ -268,9 +282,13 @@ SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
  * but before the ring file is published under its final name.  This
  * function sets everything else: version, hdr_size = SCT_HDR_SIZE,
  * data_size = TOTAL - SCT_HDR_SIZE, flags (SCT_RING_OVERWRITE when
- * OVERWRITE), head = tail = consumed = 0, wip = SCT_NO_WIP, the counters
+ * OVERWRITE), head = tail = consumed = 0, _unused = SCT_NO_WIP, the counters
  * (records, lost, lost_reentrant, overwritten) = 0, state =
  * SCT_STATE_LIVE, exit_status = -1, and magic last (release).
+ *
+ * The data area's first word becomes the END word (its page must be
+ * populated: core.c populates the ring's first pages before); the rest may
+ * hold anything.
  *
  * TOTAL - SCT_HDR_SIZE must be a power of two >= 256.  Otherwise the ring is
  * marked unusable: data_size = 0 (readers reject the file) and every
@@ -290,6 +308,7 @@ SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
 	w->lim = size;
 	w->populate = 0;
 	w->overwrite = overwrite != 0;
+	w->records = 0;
 
 	h->version = SCT_RING_VERSION;
 	h->hdr_size = SCT_HDR_SIZE;
@@ -297,7 +316,7 @@ SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
 	h->flags = overwrite ? SCT_RING_OVERWRITE : 0;
 	h->head = 0;
 	h->tail = 0;
-	h->wip = SCT_NO_WIP;
+	h->_unused = SCT_NO_WIP;
 	h->records = 0;
 	h->lost = 0;
 	h->lost_reentrant = 0;
@@ -305,6 +324,8 @@ SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
 	h->state = SCT_STATE_LIVE;
 	h->exit_status = -1;
 	h->consumed = 0;
+	if (size)
+		__atomic_store_n((uint64_t *)w->data, 0, __ATOMIC_RELAXED);
 	/* Release: a reader that sees the magic (its header validation) sees
 	 * the fields above. */
 	__atomic_store_n(&h->magic, SCT_RING_MAGIC, __ATOMIC_RELEASE);

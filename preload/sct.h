@@ -136,7 +136,22 @@ struct sct_wring {
 	uint64_t lim;
 	long (*populate)(void *addr, uint64_t len); /* < 0: no room */
 	int overwrite;
+	uint64_t records; /* records committed (hdr->records: published) */
 };
+
+/* The word a record's position holds while it is written: len 0, type
+ * SCT_REC_WIP (ring.h).  The END word is 0. */
+#define SCT_WIP_WORD ((uint64_t)SCT_REC_WIP << 32)
+/* bytes after each record kept free for the END word */
+#define SCT_END_BYTES 8u
+
+/* signal-safe: publish head and records (ring.h: lazily) */
+static inline void sct_ring_publish(struct sct_wring *w)
+{
+	__atomic_store_n(&w->hdr->records, w->records, __ATOMIC_RELAXED);
+	/* Release: pairs with a reader's acquire load of head */
+	__atomic_store_n(&w->hdr->head, w->head, __ATOMIC_RELEASE);
+}
 
 /* signal-safe: room for LEN bytes (multiple of 8); NULL when the record is
  * dropped (counted in hdr->lost).  Pairs with sct_ring_commit(). */
@@ -156,42 +171,46 @@ SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need);
 
 /* signal-safe: sct_ring_reserve() of LEN bytes (a multiple of 8, at least
  * sizeof(struct sct_rec)), inline for the common case, a record that does
- * not need a PAD before it: the same decisions, the same stores.  (An
- * unusable ring has mask 0: never taken here.) */
+ * not need a PAD before it and whose END word after it lands in populated
+ * pages: the same decisions, the same stores.  (An unusable ring has mask
+ * 0: never taken here.)  No store to the header page. */
 static inline struct sct_rec *sct_ring_reserve_fast(struct sct_wring *w,
 						    uint32_t len)
 {
 	const uint64_t size = w->mask + 1, head = w->head;
 	const uint64_t off = head & w->mask;
-	if (__builtin_expect(off + len > w->lim || len > size / 2, 0))
+	if (__builtin_expect(off + len + SCT_END_BYTES > w->lim ||
+				     len > size / 2,
+			     0))
 		return sct_ring_reserve(w, len);
 	/* a full ring: overwrite mode always, drop mode once full */
-	if (head + len - w->tail > size && !sct_ring_room(w, head + len - size))
+	if (head + len + SCT_END_BYTES - w->tail > size &&
+	    !sct_ring_room(w, head + len + SCT_END_BYTES - size))
 		return 0;
-	/* wip: see sct_ring_reserve() */
-	__atomic_store_n(&w->hdr->wip, head, __ATOMIC_RELAXED);
-	return (struct sct_rec *)(w->data + off);
+	struct sct_rec *r = (struct sct_rec *)(w->data + off);
+	__atomic_store_n((uint64_t *)r, SCT_WIP_WORD, __ATOMIC_RELAXED);
+	return r;
 }
 
 /* signal-safe: sct_ring_commit() of R, the pending reservation, inline,
  * for a caller that wrote LEN <= the reserved length (then every bound
- * sct_ring_commit() checks holds already).  Same stores, same order. */
+ * sct_ring_commit() checks holds already).  Same stores, same order; head
+ * and records are published only when the data crosses a page. */
 static inline void sct_ring_commit_fast(struct sct_wring *w, struct sct_rec *r,
 					uint32_t len)
 {
-	struct sct_ring_hdr *h = w->hdr;
 	const uint32_t n = (uint32_t)SCT_ALIGN(len);
-	__atomic_store_n(&r->len, n, __ATOMIC_RELAXED);
-	w->head += n;
-	/* single writer: a plain increment (readers only display it) */
-	__atomic_store_n(&h->records,
-			 __atomic_load_n(&h->records, __ATOMIC_RELAXED) + 1,
+	const uint64_t pos = w->head, end = pos + n;
+	/* the END word first: a reader that sees len sees it */
+	__atomic_store_n((uint64_t *)(w->data + (end & w->mask)), 0,
 			 __ATOMIC_RELAXED);
-	/* Release: every byte of the record is visible before the new head;
-	 * pairs with the reader's acquire load of head in sct_rring_next(). */
-	__atomic_store_n(&h->head, w->head, __ATOMIC_RELEASE);
-	/* after head: see sct_ring_commit() */
-	__atomic_store_n(&h->wip, SCT_NO_WIP, __ATOMIC_RELAXED);
+	w->head = end;
+	w->records++;
+	/* Release: every byte of the record is visible before its len;
+	 * pairs with the reader's acquire load of the word. */
+	__atomic_store_n(&r->len, n, __ATOMIC_RELEASE);
+	if ((pos ^ end) >> 12)
+		sct_ring_publish(w);
 }
 
 #endif

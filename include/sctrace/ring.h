@@ -9,17 +9,31 @@
  * Positions (head, tail, consumed) are byte counts that only grow; the offset
  * in the data area is pos & (data_size - 1).
  *
- * Single writer (the owning thread), any number of readers:
- *   - the writer publishes a record by a release store of head after the
- *     record's bytes; readers load head with acquire (pairs with it).
+ * Single writer (the owning thread), any number of readers.  A record's
+ * first 8-byte word (len, type, nr) says what is at a position:
+ *   - len != 0: a committed record (or PAD) of len bytes.  The writer stores
+ *     len last, with release; readers load the word with acquire.
+ *   - len == 0, type == 0 (the word is 0): the end, nothing written here
+ *     yet.  Every commit stores this END word at the position just after
+ *     its record, before the record's len, so a reader never runs into
+ *     bytes of an older lap; the 8 bytes after the newest record are
+ *     therefore always free (the writer reserves them with each record).
+ *   - len == 0, type != 0: a record being written (the writer stores
+ *     SCT_REC_WIP there when it reserves it).  A dead writer that left one
+ *     died mid-record: the reader flags a torn record there and keeps
+ *     everything before it.
+ * So readers find the end of the data from the data alone.  The header's
+ * head and records are published lazily, at least when the data crosses a
+ * page, before tail moves and with every event record (thread start and
+ * exit, exec, exit): a record boundary at or before the end, and the
+ * records committed up to it.  (A store to the header page for every
+ * record would cost every traced call a page walk: on a kernel with
+ * page-table isolation and no PCID the TLB is flushed by each syscall.)
  *   - tail is the oldest intact record; the writer advances it (release)
  *     before overwriting; readers re-check tail (acquire) after copying a
  *     record and discard the copy when the writer overran it.
  *   - consumed is written by the live reader (release) and read by the writer
  *     (acquire) in drop mode, so a live reader frees room.
- *   - wip is the position of a record being written, or SCT_NO_WIP.  A dead
- *     writer with wip != SCT_NO_WIP died mid-record: the reader flags a torn
- *     record there and keeps everything before it.
  */
 #ifndef SCTRACE_RING_H
 #define SCTRACE_RING_H
@@ -27,9 +41,9 @@
 #include <stdint.h>
 
 #define SCT_RING_MAGIC   0x31474e4952544353ULL /* "SCTRING1" little endian */
-#define SCT_RING_VERSION 1
+#define SCT_RING_VERSION 2
 #define SCT_HDR_SIZE     4096u
-#define SCT_NO_WIP       UINT64_MAX
+#define SCT_NO_WIP       UINT64_MAX /* "no position" (torn_at) */
 #define SCT_ALIGN(n)     (((n) + 7u) & ~(uint64_t)7u)
 
 enum sct_ring_flags {
@@ -68,10 +82,11 @@ struct sct_ring_hdr {
 				  (include/sctrace/stack.h), 0 = none */
 	/* --- writer-updated fields (own cache line) --- */
 	uint64_t _pad0[4];
-	uint64_t head;         /* end of committed data (release by writer) */
+	uint64_t head;         /* a record boundary <= the end of committed
+				  data, published lazily (release) */
 	uint64_t tail;         /* oldest intact record (release by writer) */
-	uint64_t wip;          /* record being written, or SCT_NO_WIP */
-	uint64_t records;      /* records committed */
+	uint64_t _unused;      /* (version 1's wip) */
+	uint64_t records;      /* records committed before head (lazily) */
 	uint64_t lost;         /* records dropped: ring full (drop mode) */
 	uint64_t lost_reentrant; /* records dropped: signal hit the writer */
 	uint64_t overwritten;  /* records overwritten (overwrite mode) */
@@ -91,6 +106,7 @@ enum sct_rec_type {
 	SCT_REC_THREAD_EXIT = 5,
 	SCT_REC_THREAD_START = 6,
 	SCT_REC_FORK = 7,     /* new process from fork: ret = parent pid */
+	SCT_REC_WIP = 0xffff, /* reserved, being written (with len 0) */
 };
 
 enum sct_via {
