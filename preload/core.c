@@ -511,16 +511,27 @@ static SCT_SIGSAFE SCT_HOT size_t str_words(unsigned char *dst, uintptr_t src,
 				    size_t max)
 {
 	const uint64_t ones = 0x0101010101010101ull, highs = ones << 7;
-	size_t n = 0;
-	while (n < max) {
-		uintptr_t p = src + n;
-		unsigned skip = (unsigned)(p & 7); /* bytes before p */
-		uint64_t v;
-		__builtin_memcpy(&v, (const void *)(p - skip), 8);
-		if (skip)
-			v = v >> (8 * skip) | ~0ull << (64 - 8 * skip);
+	if (!max)
+		return 0;
+	/* the first word, from the one that holds SRC: the bytes before it
+	 * made non-NUL; AVAIL of its bytes are the string's */
+	const unsigned skip = (unsigned)(src & 7);
+	uint64_t v;
+	__builtin_memcpy(&v, (const void *)(src - skip), 8);
+	if (skip)
+		v = v >> (8 * skip) | ~0ull << (64 - 8 * skip);
+	size_t n = 0, avail = 8 - skip;
+	for (;;) {
 		uint64_t z = (v - ones) & ~v & highs;
-		size_t k = z ? (size_t)__builtin_ctzll(z) >> 3 : 8 - skip;
+		if (!z && avail == 8 && max - n > 8) {
+			/* a whole word of the string, and MAX not reached:
+			 * the next word (aligned, before MAX) holds more */
+			__builtin_memcpy(dst + n, &v, 8);
+			n += 8;
+			__builtin_memcpy(&v, (const void *)(src + n), 8);
+			continue;
+		}
+		size_t k = z ? (size_t)__builtin_ctzll(z) >> 3 : avail;
 		if (k > max - n)
 			k = max - n;
 		/* the K low bytes of V, never a byte more */
@@ -542,10 +553,12 @@ static SCT_SIGSAFE SCT_HOT size_t str_words(unsigned char *dst, uintptr_t src,
 				*d = (unsigned char)v;
 		}
 		n += k;
-		if (z)
-			break; /* the NUL, or MAX before it */
+		if (z || n == max)
+			return n; /* the NUL, or MAX before it */
+		/* SRC + N is aligned here, and before MAX: in the same page */
+		__builtin_memcpy(&v, (const void *)(src + n), 8);
+		avail = 8;
 	}
-	return n;
 }
 
 /* signal-safe: cap_str() from byte N of the string on: through checked
