@@ -238,13 +238,29 @@ static int word_wip(uint64_t word)
 	return (uint32_t)word == 0 && word != 0;
 }
 
+static unsigned word_type(uint64_t word)
+{
+	return (unsigned)(word >> 32) & 0xffff;
+}
+
+/* Is WORD, whose len is not 0, the header of a well-formed record at POS:
+ * a PAD reaching the end of the data area, or a record of at least
+ * sizeof(struct sct_rec) bytes, a multiple of 8, not crossing that end? */
+static int word_ok(const struct sct_rring *r, uint64_t pos, uint64_t word)
+{
+	const uint64_t len = (uint32_t)word;
+	const uint64_t room = r->size - (pos & (r->size - 1));
+	if (word_type(word) == SCT_REC_PAD)
+		return len == room;
+	return len >= sizeof(struct sct_rec) && len % 8 == 0 && len <= room;
+}
+
 const struct sct_rec *sct_rring_next(struct sct_rring *r)
 {
 	for (;;) {
 		const uint64_t pos = r->pos;
 		if (r->torn_at != SCT_NO_WIP && pos >= r->torn_at)
 			return NULL;
-		const uint64_t off = pos & (r->size - 1);
 		const uint64_t word = ring_word(r, pos);
 		const uint64_t tail = tail_after_reads(r);
 		if (tail > pos) { /* lapped: the word may be a newer record's */
@@ -253,25 +269,19 @@ const struct sct_rec *sct_rring_next(struct sct_rring *r)
 			continue;
 		}
 		const uint64_t len = (uint32_t)word;
-		const unsigned type = (unsigned)(word >> 32) & 0xffff;
-		const uint64_t room = r->size - off;
 		if (len == 0) { /* the end, or a record in progress */
 			if (r->gone && word_wip(word))
 				r->torn_at = pos; /* its writer died */
 			return NULL;
 		}
-		if (type == SCT_REC_PAD) {
-			if (len != room) {
-				r->torn_at = pos;
-				return NULL;
-			}
+		if (!word_ok(r, pos, word)) {
+			r->torn_at = pos;
+			return NULL;
+		}
+		if (word_type(word) == SCT_REC_PAD) {
 			r->pos = pos + len;
 			set_consumed(r);
 			continue;
-		}
-		if (len < sizeof(struct sct_rec) || len % 8 || len > room) {
-			r->torn_at = pos;
-			return NULL;
 		}
 		copy_rec(r, pos, len);
 		const uint64_t tail2 = tail_after_reads(r);
@@ -296,15 +306,10 @@ uint64_t sct_rring_records(const struct sct_rring *r)
 		const uint64_t word = ring_word(r, pos);
 		if (tail_after_reads(r) > pos)
 			break; /* lapped: the writer published more since */
-		const uint64_t len = (uint32_t)word;
-		const unsigned type = (unsigned)(word >> 32) & 0xffff;
-		const uint64_t room = r->size - (pos & (r->size - 1));
-		if (len == 0 || len % 8 || len > room ||
-		    (type == SCT_REC_PAD ? len != room
-					 : len < sizeof(struct sct_rec)))
+		if ((uint32_t)word == 0 || !word_ok(r, pos, word))
 			break;
-		n += type != SCT_REC_PAD;
-		pos += len;
+		n += word_type(word) != SCT_REC_PAD;
+		pos += (uint32_t)word;
 	}
 	return n;
 }
