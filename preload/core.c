@@ -16,6 +16,7 @@
 #include "sctrace/size.h"
 #include "fn.h"
 #include "stack.h"
+#include "strcopy.h" /* copy_bytes(), the first hot function here, starts the hot page */
 
 #define DEFAULT_RING_SIZE (1u << 20)
 #define DEFAULT_STR_MAX 256u
@@ -42,8 +43,6 @@ static int ring_failed_once;
 static pthread_key_t exit_key;
 static int exit_status = -1;
 
-#include "strcopy.h"
-
 SCT_SIGSAFE struct sct_thread *sct_me_slow(void)
 {
 	return &sct_self;
@@ -54,7 +53,7 @@ SCT_SIGSAFE int *sct_errno_slow(void)
 	return &errno;
 }
 
-/* signal-safe: "sctrace: A B C\n" on stderr, one write. */
+/* signal-safe: CLOCK_MONOTONIC in ns (libc's vDSO function once resolved) */
 SCT_SIGSAFE uint64_t sct_now(void)
 {
 	struct timespec ts;
