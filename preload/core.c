@@ -16,7 +16,7 @@
 #include "sctrace/size.h"
 #include "fn.h"
 #include "stack.h"
-#include "strcopy.h" /* copy_bytes(), the first hot function here, starts the hot page */
+#include "strcopy.h" /* copy_bytes(): the first hot function */
 
 #define DEFAULT_RING_SIZE (1u << 20)
 #define DEFAULT_STR_MAX 256u
