@@ -20,12 +20,8 @@ BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "1..0 # SKIP no build director
 S=$BUILD/sctrace LIB=$BUILD/libsctrace.so AF=$BUILD/tests/argfuzz
 [ -x "$AF" ] && [ -f "$LIB" ] || { echo "1..0 # SKIP argfuzz or libsctrace.so not built"; exit 77; }
 [ "$(uname -m)" = x86_64 ] || { echo "1..0 # SKIP x86-64 only"; exit 77; }
-T=$(mktemp -d /tmp/sctrace-argfuzz.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/tap.sh"
+tap_tmpdir argfuzz
 
 # ---- known tracer bugs: "PATTERNS :: WHAT", PATTERNS as argfuzz's SKIP ----
 # (';'-separated "NAME A0 A1 ...", '|' between alternative value names)

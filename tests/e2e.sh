@@ -5,10 +5,8 @@ set -u
 BUILD=${BUILD:-build}
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "1..0 # SKIP no build directory"; exit 77; }
 S=$BUILD/sctrace LIB=$BUILD/libsctrace.so P=$BUILD/tests
-T=$(mktemp -d /tmp/sctrace-e2e.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
+. "$(dirname "$0")/tap.sh"
+tap_tmpdir e2e
 check() { local name=$1; shift; "$@" >/dev/null 2>&1; ok $? "$name"; }
 # strace's alignment padding before " = " differs with prefixes: drop it
 norm() { sed -E 's/ +(= )/ \1/; s/^\[pid +[0-9]+\] //'; }

@@ -25,8 +25,7 @@ if [ "${1-}" != --inside ]; then
 	exec unshare -m bash "$0" --inside "$T"
 fi
 T=$2
-n=0 failed=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
+. "$(dirname "$0")/tap.sh"
 echo "1..10"
 
 # count SYSCALL, EXEC and EXIT records and lost ones in the rings of DIR

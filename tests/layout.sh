@@ -13,8 +13,7 @@ LIB=$BUILD/libsctrace.so
 for t in nm objdump readelf; do
 	command -v $t >/dev/null || { echo "1..0 # SKIP $t (binutils) not found"; exit 77; }
 done
-n=0 failed=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
+. "$(dirname "$0")/tap.sh"
 echo "1..4"
 
 # START END of function NAME (a local symbol; .constprop/.isra clones too,

@@ -14,12 +14,8 @@ LIB=$P/libchain.so
 [ -x "$P/callchain" ] && [ -f "$LIB" ] || { echo "1..0 # SKIP callchain not built"; exit 77; }
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 needed"; exit 77; }
 
-T=$(mktemp -d /tmp/sctrace-stack.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/tap.sh"
+tap_tmpdir stack
 
 # frames FILE LINE-PREFIX: the symbols of the frames under the first line
 # starting with LINE-PREFIX (" > obj(sym+0x..) [..]" -> "obj:sym"), 3 of them

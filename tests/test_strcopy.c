@@ -28,6 +28,16 @@ static unsigned char *guarded(void)
 	return m;
 }
 
+/* the page at DST holds 0xee everywhere but [D, D + N) */
+static int untouched(const unsigned char *dst, const unsigned char *d,
+		     size_t n)
+{
+	for (const unsigned char *p = dst; p < dst + PAGE; p++)
+		if ((p < d || p >= d + n) && *p != 0xee)
+			return 0;
+	return 1;
+}
+
 static void test_copy_bytes(void)
 {
 	unsigned char *src = guarded(), *dst = guarded();
@@ -42,12 +52,8 @@ static void test_copy_bytes(void)
 				unsigned char *d = dst + PAGE - n - da;
 				memset(dst, 0xee, PAGE);
 				copy_bytes(d, s, n);
-				int okc = memcmp(d, s, n) == 0;
-				for (unsigned char *p = dst; p < d && okc; p++)
-					okc = *p == 0xee;
-				for (unsigned char *p = d + n;
-				     p < dst + PAGE && okc; p++)
-					okc = *p == 0xee;
+				int okc = memcmp(d, s, n) == 0 &&
+					  untouched(dst, d, n);
 				if (!okc && bad++ < 5)
 					diag("copy_bytes n=%zu src-end-%zu dst-end-%zu",
 					     n, sa, da);
@@ -86,12 +92,8 @@ static void test_str_words(void)
 						       lim);
 				size_t want = strnlen((char *)m + start, lim);
 				int okc = got == want &&
-					  memcmp(d, m + start, want) == 0;
-				for (unsigned char *p = dst; p < d && okc; p++)
-					okc = *p == 0xee;
-				for (unsigned char *p = d + want;
-				     p < dst + PAGE && okc; p++)
-					okc = *p == 0xee;
+					  memcmp(d, m + start, want) == 0 &&
+					  untouched(dst, d, want);
 				if (!okc && bad++ < 5)
 					diag("str_words len=%zu gap=%zu max=%zu: %zu, want %zu",
 					     len, gap, max, got, want);

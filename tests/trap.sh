@@ -40,12 +40,8 @@ HEADER_RE='^sctrace: pid [0-9]+ traced, trap layer %s$'
 trap_mode_of() { "$S" ls "$1" 2>/dev/null | awk 'NR == 2 { print $7; exit }'; }
 # -----------------------------------------------------------------------------
 
-T=$(mktemp -d /tmp/sctrace-trap.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/tap.sh"
+tap_tmpdir trap
 # strace's alignment padding before " = " differs with prefixes: drop it
 norm() { sed -E 's/ +(= )/ \1/; s/^\[pid +([0-9]+)\] /[pid \1] /'; }
 # "exit N" or "timed out"
