@@ -243,16 +243,10 @@ static unsigned word_type(uint64_t word)
 	return (unsigned)(word >> 32) & 0xffff;
 }
 
-/* Is WORD, whose len is not 0, the header of a well-formed record at POS:
- * a PAD reaching the end of the data area, or a record of at least
- * sizeof(struct sct_rec) bytes, a multiple of 8, not crossing that end? */
+/* Is WORD, whose len is not 0, a well-formed record header at POS? */
 static int word_ok(const struct sct_rring *r, uint64_t pos, uint64_t word)
 {
-	const uint64_t len = (uint32_t)word;
-	const uint64_t room = r->size - (pos & (r->size - 1));
-	if (word_type(word) == SCT_REC_PAD)
-		return len == room;
-	return len >= sizeof(struct sct_rec) && len % 8 == 0 && len <= room;
+	return sct_rec_word_ok(word, r->size - (pos & (r->size - 1)));
 }
 
 const struct sct_rec *sct_rring_next(struct sct_rring *r)

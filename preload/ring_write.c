@@ -133,9 +133,7 @@ make_room(struct sct_wring *w, uint64_t need)
 		uint64_t len = (uint32_t)word;
 		unsigned type = (unsigned)(word >> 32) & 0xffff;
 		uint64_t room = size - (t & w->mask);
-		if (len < 8 || len % 8 || len > room || len > head - t ||
-		    (type == SCT_REC_PAD ? len != room
-					 : len < sizeof(struct sct_rec))) {
+		if (!sct_rec_word_ok(word, room) || len > head - t) {
 			t = head; /* corrupted: forget everything */
 			break;
 		}

@@ -164,6 +164,18 @@ _Static_assert(__builtin_offsetof(struct sct_ring_hdr, head) % 64 == 0,
 _Static_assert(__builtin_offsetof(struct sct_ring_hdr, consumed) % 64 == 0,
 	       "reader fields on their own cache line");
 _Static_assert(sizeof(struct sct_rec) == 104, "record layout");
+
+/* Is WORD (a record's first 8 bytes, len != 0) a well-formed header at a
+ * position ROOM bytes before the end of the data area: a PAD reaching
+ * that end, or a record of at least sizeof(struct sct_rec) bytes, a
+ * multiple of 8, not crossing it?  (Writer and readers alike.) */
+static inline int sct_rec_word_ok(uint64_t word, uint64_t room)
+{
+	const uint64_t len = (uint32_t)word;
+	if (((word >> 32) & 0xffff) == SCT_REC_PAD)
+		return len == room;
+	return len >= sizeof(struct sct_rec) && len % 8 == 0 && len <= room;
+}
 _Static_assert(sizeof(struct sct_rec) % 8 == 0, "record alignment");
 _Static_assert(sizeof(struct sct_blob) == 8, "blob layout");
 
