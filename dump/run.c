@@ -6,12 +6,15 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "sctrace/place.h"
 
 #define POLL_NS 10000000L /* 10 ms between looks at the rings */
 
@@ -233,6 +236,36 @@ static void set_env(struct opts *o, const char *lib, const char *dir)
 		setenv("SCTRACE_STACK", "0", 1);
 }
 
+/* The seccomp fallback (SCTRACE_TRAP=seccomp, or auto without Syscall
+ * User Dispatch): start the program with its libraries below a third of
+ * the address space (include/sctrace/place.h), away from where those of
+ * an image exec'd without sctrace's help go (the default layout near the
+ * top, the legacy one upward from a third), so that no such image can
+ * meet a trapped site. */
+static void place_program(void)
+{
+	const char *t = getenv("SCTRACE_TRAP");
+	if (t && strcmp(t, "seccomp") != 0) {
+		if (strcmp(t, "auto") != 0 && *t)
+			return;
+		/* auto: SUD where the kernel has it */
+		if (prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */, 0, 0, 0, 0) == 0)
+			return;
+	} else if (!t && prctl(59, 0, 0, 0, 0) == 0) {
+		return;
+	}
+	struct rlimit r;
+	if (getrlimit(RLIMIT_STACK, &r) != 0)
+		return;
+	uint64_t k = sct_place_unit(SCT_PLACE_TOP / 3);
+	uint64_t cur = r.rlim_cur == RLIM_INFINITY ? SCT_RLIM_INF : r.rlim_cur;
+	uint64_t lim = sct_place_limit(k, cur);
+	if (!lim || (r.rlim_max != RLIM_INFINITY && r.rlim_max < lim))
+		return; /* not carried: the program starts where it would */
+	r.rlim_cur = lim;
+	setrlimit(RLIMIT_STACK, &r);
+}
+
 int cmd_run(struct opts *o, char **argv)
 {
 	char lib[PATH_MAX], dir[PATH_MAX];
@@ -256,6 +289,7 @@ int cmd_run(struct opts *o, char **argv)
 	if (pid == 0) {
 		close(ready[0]);
 		set_env(o, lib, dir);
+		place_program();
 		execvp(argv[0], argv);
 		int e = errno;
 		if (write(ready[1], &e, sizeof e) < 0)

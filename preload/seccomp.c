@@ -39,10 +39,12 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <sys/auxv.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 
 #include "core.h"
+#include "sctrace/place.h"
 
 #define MAX_SITES 6000
 #define MAX_INSNS BPF_MAXINSNS
@@ -74,6 +76,10 @@ static int collect(struct dl_phdr_info *info, size_t size, void *unused)
 	/* dlpi_addr 0: the program itself linked at a fixed address (ET_EXEC):
 	 * a later image could sit at the same addresses, never listed */
 	if (info->dlpi_addr == 0 || is_self(info))
+		return 0;
+	/* the vDSO: the kernel may map an exec'd image's next to its stack,
+	 * at addresses no stack limit moves (its calls are wrapped) */
+	if (info->dlpi_addr == getauxval(AT_SYSINFO_EHDR))
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -187,27 +193,45 @@ static int build_filter(void)
 
 /* ---- set-up ------------------------------------------------------------- */
 
-static int aslr_off(void)
+static int read_flag(const char *path)
 {
-	long pers = sct_raw1(__NR_personality, 0xffffffffL);
-	if (pers >= 0 && (pers & ADDR_NO_RANDOMIZE))
-		return 1;
 	char c = 0;
-	long fd = sct_raw4(__NR_openat, AT_FDCWD,
-			   "/proc/sys/kernel/randomize_va_space",
-			   O_RDONLY | O_CLOEXEC, 0);
+	long fd = sct_raw4(__NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
-		return 0; /* no procfs: the personality is all we know */
+		return -1;
 	long n = sct_raw3(__NR_read, fd, &c, 1);
 	sct_raw1(__NR_close, fd);
-	return n == 1 && c == '0';
+	return n == 1 ? c - '0' : -1;
 }
 
 int sct_seccomp_install(const char **why)
 {
-	if (aslr_off()) {
+	long pers = sct_raw1(__NR_personality, 0xffffffffL);
+	if (pers < 0)
+		pers = 0;
+	if ((pers & ADDR_COMPAT_LAYOUT) ||
+	    read_flag("/proc/sys/vm/legacy_va_layout") > 0) {
+		*why = "the legacy address space layout (setarch -L, "
+		       "vm.legacy_va_layout=1) cannot keep an exec'd image's "
+		       "libraries away from the trapped code";
+		return -1;
+	}
+	int start = sct_place_start();
+	if (start == SCT_NOT_PLACED) {
+		*why = "its parent's tracer could not place this image's "
+		       "libraries away from the trapped code (a hard "
+		       "RLIMIT_STACK too low)";
+		return -1;
+	}
+	/* not placed by sctrace: its libraries sit where those of an image
+	 * exec'd without sctrace's help (a raw execve) go, and without
+	 * randomization at the very same addresses */
+	if (start != SCT_PLACED &&
+	    ((pers & ADDR_NO_RANDOMIZE) ||
+	     read_flag("/proc/sys/kernel/randomize_va_space") == 0)) {
 		*why = "address space randomization is off (setarch -R or "
-		       "randomize_va_space=0): an exec'd image could run a "
+		       "randomize_va_space=0) and the program was not started "
+		       "by sctrace: an image exec'd without it could run a "
 		       "trapped address before its handler exists";
 		return -1;
 	}
@@ -220,6 +244,12 @@ int sct_seccomp_install(const char **why)
 		return -1;
 	}
 	sort_sites();
+	if (sct_place_set(sites[0]) < 0) {
+		*why = "no room left below this image's libraries for those of "
+		       "the images it execs (exec chain too deep, or a hard "
+		       "RLIMIT_STACK too low)";
+		return -1;
+	}
 	if (build_filter() < 0) {
 		*why = "too many syscall sites for one filter";
 		return -1;

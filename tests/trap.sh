@@ -14,7 +14,7 @@
 set -u
 BUILD=${BUILD:-build}
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "1..0 # SKIP no build directory"; exit 77; }
-S=$BUILD/sctrace P=$BUILD/tests
+S=$BUILD/sctrace P=$BUILD/tests LIB=$BUILD/libsctrace.so
 [ -x "$P/rawsys" ] && [ -x "$P/sigsys" ] && [ -x "$P/regkeep" ] || { echo "1..0 # SKIP rawsys/sigsys/regkeep not built"; exit 77; }
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 needed to read --json output"; exit 77; }
 [ "$(uname -m)" = x86_64 ] || { echo "1..0 # SKIP x86-64 only"; exit 77; }
@@ -371,17 +371,61 @@ exec_checks() {
 		rc=$?
 		[ $rc = 0 ] && [ "$out" = norand ]; ok $? "$m: exec: setarch -R inside the trace: the exec'd image runs ($(why $rc), '$out')"
 		if [ "$m" = seccomp ]; then
-			grep -q 'seccomp: refused: address space randomization is off' "$d/norand.err"
-			ok $? "$m: exec: ... and refuses seccomp in the non-randomized image, loudly"
+			! grep -q 'refused' "$d/norand.err"
+			ok $? "$m: exec: ... placed by its parent's tracer, it keeps seccomp"
 			out=$(setarch -R env "$TRAP_VAR=$m" timeout -k 5 20 "$S" -D "$d/norand2" -o /dev/null -- sh -c 'echo x' 2> "$d/norand2.err")
 			rc=$?
 			c=$(trap_mode_of "$d/norand2")
-			[ $rc = 0 ] && [ "$out" = x ] && [ "$c" = off ] && grep -q 'refused' "$d/norand2.err"
-			ok $? "$m: exec: under setarch -R from the start: refused, wrappers only, runs ($(why $rc), TRAP column ${c:-none})"
+			[ $rc = 0 ] && [ "$out" = x ] && [ "$c" = seccomp ]
+			ok $? "$m: exec: under setarch -R from the start, started by sctrace: placed, seccomp on ($(why $rc), TRAP column ${c:-none})"
+			out=$(setarch -R env "$TRAP_VAR=$m" SCTRACE_DIR="$d/norand3" LD_PRELOAD="$LIB" timeout -k 5 20 sh -c 'echo x' 2> "$d/norand3.err")
+			rc=$?
+			c=$(trap_mode_of "$d/norand3")
+			[ $rc = 0 ] && [ "$out" = x ] && [ "$c" = off ] && grep -q 'refused: address space randomization is off' "$d/norand3.err"
+			ok $? "$m: exec: under setarch -R, preloaded without sctrace: refused, wrappers only, runs ($(why $rc), TRAP column ${c:-none})"
 		fi
 	else
 		skip "$m: exec: setarch -R unavailable"
 	fi
+	[ "$m" = seccomp ] && placement_checks "$d"
+}
+
+# ---- seccomp: exec'd images' libraries below every trapped site ------------
+# (preload/place.c) without the program seeing a different RLIMIT_STACK
+THIRD=$((0x7ffffffff000 / 3))
+placement_checks() {
+	local d=$1 rc ref got addrs prev a bad=0
+	ref=$("$P/layout" | sed 's/ libc=.*//')
+	got=$(traced seccomp -o /dev/null -- "$P/layout" "$P/layout" "$P/layout" sh -c "$P/layout" 2> "$d/place.err")
+	rc=$?
+	[ $rc = 0 ] && [ "$(printf '%s\n' "$got" | sed 's/ libc=.*//' | sort -u)" = "$ref" ]
+	ok $? "seccomp: place: 4 exec'd images see the program's stack limits and thread stack size ($(why $rc): $ref)"
+	[ $rc = 0 ] || diag < "$d/place.err"
+	addrs=$(printf '%s\n' "$got" | sed -n 's/.* libc=//p')
+	prev=$THIRD
+	for a in $addrs; do
+		[ $((a)) -gt 0 ] && [ $((a)) -lt $prev ] || bad=1
+		prev=$((a))
+	done
+	[ "$(printf '%s\n' "$addrs" | wc -l)" = 4 ] && [ $bad = 0 ]
+	ok $? "seccomp: place: each image's libc below a third of the address space and below its parent's ($(echo $addrs))"
+	got=$(traced seccomp -o /dev/null -- "$P/layout" nosuch-sctrace-cmd 2> /dev/null | sed 's/ libc=.*//' | sort -u)
+	[ "$got" = "$(printf '%s\n' "$ref" "exec nosuch-sctrace-cmd failed" | sort -u)" ]
+	ok $? "seccomp: place: a failed exec leaves the limit as it was"
+	if [ "$(ulimit -H -s)" = unlimited ]; then
+		ref=$(sh -c "ulimit -S -s unlimited; $P/layout" | sed 's/ libc=.*//')
+		got=$(traced seccomp -o /dev/null -- sh -c "ulimit -S -s unlimited; $P/layout" 2> "$d/unl.err" | sed 's/ libc=.*//')
+		[ "$got" = "$ref" ]; ok $? "seccomp: place: an unlimited stack stays unlimited ($got)"
+	else
+		skip "seccomp: place: the hard stack limit is not unlimited here"
+	fi
+	# a hard limit the placement cannot exceed: the image runs where the
+	# kernel puts it and lists nothing of its own
+	ref=$(sh -c "ulimit -s 4000; $P/layout" | sed 's/ libc=.*//')
+	got=$(traced seccomp -D "$d/low" -o /dev/null -- sh -c "ulimit -s 4000; $P/layout" 2> "$d/low.err" | sed 's/ libc=.*//')
+	rc=$?
+	[ $rc = 0 ] && [ "$got" = "$ref" ] && grep -q "could not place this image" "$d/low.err"
+	ok $? "seccomp: place: under a low hard limit the image runs, sees its limits, refuses seccomp loudly ($got)"
 }
 
 # ---- each mode ----------------------------------------------------------------

@@ -1,0 +1,128 @@
+/* Where an exec'd image's libraries go: below every address a seccomp
+ * filter of this process or its ancestors traps (include/sctrace/place.h
+ * says how).
+ *
+ * Every image that lists sites lies below a third of the address space:
+ * the first because sctrace started it there (dump/run.c), each exec'd one
+ * because its parent's tracer placed it below its own sites.  An image
+ * exec'd without that help (a raw execve, or a program's own low hard
+ * RLIMIT_STACK) goes where the kernel puts any image, near the top or
+ * upward from a third, where nothing is listed; it lists nothing itself.
+ *
+ * - At start, before any constructor and before libc reads RLIMIT_STACK
+ *   (for its default thread stack size), an IFUNC resolver of this library
+ *   finds a limit its parent's tracer set, sets the program's own back and
+ *   keeps what it said.
+ * - sct_place_set() (seccomp.c, before its filter goes on) lowers the unit
+ *   to put exec'd images below this one's sites.
+ * - traced_exec() (exec.c) and the SIGSYS handler set the limit around each
+ *   exec they make, and restore it when the exec fails. */
+#include <sys/resource.h>
+
+#include "core.h"
+#include "sctrace/place.h"
+
+struct k_rlimit {
+	uint64_t cur, max;
+};
+
+/* the unit for exec'd images, 0: none (not under a filter of ours, or not
+ * placed) */
+static uint64_t place_k;
+/* what this image's start said: SCT_PLACED, SCT_NOT_PLACED or 0 */
+static int start_kind;
+/* under a filter of ours that could not place this image, or one that
+ * gave up: exec'd images are told, to list nothing */
+static int not_placed;
+
+static SCT_SIGSAFE long stack_limit(const struct k_rlimit *set,
+				    struct k_rlimit *get)
+{
+	return sct_raw4(__NR_prlimit64, 0, RLIMIT_STACK, set, get);
+}
+
+/* ---- at start ----------------------------------------------------------- */
+
+static void place_early(void)
+{
+	struct k_rlimit r, own;
+	uint64_t k;
+	if (stack_limit(0, &r) != 0)
+		return;
+	int kind = sct_place_decode(r.cur, &own.cur, &k);
+	if (!kind)
+		return;
+	own.max = r.max;
+	if (stack_limit(&own, 0) != 0)
+		return;
+	start_kind = kind;
+	place_k = k;
+	not_placed = kind == SCT_NOT_PLACED;
+}
+
+/* An IFUNC resolver runs while the loader relocates this library: after
+ * the libraries it needs, before libc's early initialisation (which reads
+ * RLIMIT_STACK) and before every constructor. */
+static void place_nothing(void)
+{
+}
+
+static void (*place_resolve(void))(void)
+{
+	place_early();
+	return place_nothing;
+}
+
+static void place_hook(void) __attribute__((ifunc("place_resolve")));
+__attribute__((used)) static void (*const place_ref)(void) = place_hook;
+
+int sct_place_start(void)
+{
+	return start_kind;
+}
+
+/* 0 when exec'd images can be put below LO, this image's lowest trapped
+ * site, and below a third of the address space (their unit from then on);
+ * -1 when not (no stack gap reaches that low, or the hard limit forbids
+ * it): exec'd images are then told not to list */
+int sct_place_set(uint64_t lo)
+{
+	struct k_rlimit r;
+	uint64_t k = sct_place_unit(lo), third = sct_place_unit(SCT_PLACE_TOP / 3);
+	if (k && k < third)
+		k = third;
+	if (k && k < place_k) /* an ancestor's sites lie lower */
+		k = place_k;
+	/* the largest limit the unit can make, whatever the program's own */
+	if (!k || stack_limit(0, &r) != 0 ||
+	    (r.max != SCT_RLIM_INF && r.max < sct_place_limit(k, SCT_RLIM_INF))) {
+		not_placed = 1;
+		return -1;
+	}
+	place_k = k;
+	return 0;
+}
+
+/* ---- around an exec ----------------------------------------------------- */
+
+SCT_SIGSAFE void sct_place_exec(struct sct_place *p)
+{
+	p->on = 0;
+	if ((!place_k && !not_placed) ||
+	    stack_limit(0, (struct k_rlimit *)p->old) != 0)
+		return;
+	uint64_t cur = p->old[0], max = p->old[1];
+	struct k_rlimit n = { 0, max };
+	if (place_k && !not_placed)
+		n.cur = sct_place_limit(place_k, cur);
+	if (!n.cur || (max != SCT_RLIM_INF && n.cur > max))
+		n.cur = sct_place_nolimit(cur);
+	if (n.cur)
+		p->on = stack_limit(&n, 0) == 0;
+}
+
+SCT_SIGSAFE void sct_place_undo(struct sct_place *p)
+{
+	if (p->on)
+		stack_limit((const struct k_rlimit *)p->old, 0);
+}
