@@ -141,7 +141,7 @@ struct sct_place {
 };
 int sct_place_start(void);
 int sct_place_set(uint64_t below);
-SCT_SIGSAFE void sct_place_exec(struct sct_place *p);
+SCT_SIGSAFE void sct_place_exec(struct sct_place *p, long nr, const long *a);
 SCT_SIGSAFE void sct_place_undo(struct sct_place *p);
 
 /* small string helpers (no libc) */

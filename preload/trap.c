@@ -521,7 +521,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	case __NR_execveat:
 		if (wrapped) { /* the wrapper fixed and recorded it */
 			struct sct_place pl;
-			sct_place_exec(&pl);
+			sct_place_exec(&pl, nr, a);
 			r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 			sct_place_undo(&pl);
 			break;

@@ -409,6 +409,13 @@ placement_checks() {
 	done
 	[ "$(printf '%s\n' "$addrs" | wc -l)" = 4 ] && [ $bad = 0 ]
 	ok $? "seccomp: place: each image's libc below a third of the address space and below its parent's ($(echo $addrs))"
+	if [ -x "$P/layout_static" ]; then
+		got=$(traced seccomp -o /dev/null -- "$P/layout" "$P/layout_static" 2> /dev/null | sed 's/ libc=.*//' | sort -u)
+		[ "$got" = "$ref" ]
+		ok $? "seccomp: place: a static PIE program exec'd from a traced one sees its own limits and thread stack size"
+	else
+		skip "seccomp: place: no static test programs (libc.a missing)"
+	fi
 	got=$(traced seccomp -o /dev/null -- "$P/layout" nosuch-sctrace-cmd 2> /dev/null | sed 's/ libc=.*//' | sort -u)
 	[ "$got" = "$(printf '%s\n' "$ref" "exec nosuch-sctrace-cmd failed" | sort -u)" ]
 	ok $? "seccomp: place: a failed exec leaves the limit as it was"
