@@ -242,7 +242,40 @@ static void set_env(struct opts *o, const char *lib, const char *dir)
  * an image exec'd without sctrace's help go (the default layout near the
  * top, the legacy one upward from a third), so that no such image can
  * meet a trapped site. */
-static void place_program(void)
+static long cli_pread(long fd, void *buf, unsigned long n, unsigned long off)
+{
+	return pread((int)fd, buf, n, (off_t)off);
+}
+
+/* whether the program execvp() will start for NAME needs placing
+ * (sct_place_wants()) */
+static int wants_place(const char *name)
+{
+	char buf[PATH_MAX];
+	const char *path = name;
+	if (!strchr(name, '/')) {
+		const char *p = getenv("PATH");
+		path = 0;
+		for (p = p ? p : "/bin:/usr/bin"; !path && *p;) {
+			size_t n = strcspn(p, ":");
+			snprintf(buf, sizeof buf, "%.*s%s%s", (int)n, p,
+				 n ? "/" : "", name);
+			if (access(buf, X_OK) == 0)
+				path = buf;
+			p += n + (p[n] == ':');
+		}
+		if (!path)
+			return 1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	int want = sct_place_wants(fd, cli_pread);
+	close(fd);
+	return want;
+}
+
+static void place_program(const char *name)
 {
 	const char *t = getenv("SCTRACE_TRAP");
 	if (t && strcmp(t, "seccomp") != 0) {
@@ -255,7 +288,7 @@ static void place_program(void)
 		return;
 	}
 	struct rlimit r;
-	if (getrlimit(RLIMIT_STACK, &r) != 0)
+	if (!wants_place(name) || getrlimit(RLIMIT_STACK, &r) != 0)
 		return;
 	uint64_t k = sct_place_unit(SCT_PLACE_TOP / 3);
 	uint64_t cur = r.rlim_cur == RLIM_INFINITY ? SCT_RLIM_INF : r.rlim_cur;
@@ -289,7 +322,7 @@ int cmd_run(struct opts *o, char **argv)
 	if (pid == 0) {
 		close(ready[0]);
 		set_env(o, lib, dir);
-		place_program();
+		place_program(argv[0]);
 		execvp(argv[0], argv);
 		int e = errno;
 		if (write(ready[1], &e, sizeof e) < 0)

@@ -17,7 +17,6 @@
  *   to put exec'd images below this one's sites.
  * - traced_exec() (exec.c) and the SIGSYS handler set the limit around each
  *   exec they make, and restore it when the exec fails. */
-#include <elf.h>
 #include <sys/resource.h>
 
 #include "core.h"
@@ -106,62 +105,29 @@ int sct_place_set(uint64_t lo)
 
 /* ---- around an exec ----------------------------------------------------- */
 
-/* signal-safe: whether the image an exec of NR with args A would start
- * needs placing: a 64-bit x86 program with a loader (PT_INTERP), or a
- * script.  A static program never lists a site (it has no tracer), a
- * non-PIE one sits at fixed low addresses and a static PIE one, unplaced,
- * where nothing is listed; and a program without tracer would see the
- * carried limit (and size its threads' stacks by it).  When the file
- * cannot be read: placed. */
-static SCT_SIGSAFE int wants_place(long nr, const long *a)
+static SCT_SIGSAFE long raw_pread(long fd, void *buf, unsigned long n,
+				  unsigned long off)
 {
-	long fd;
-	int own = 1;
-	char c0 = 1;
-	if (nr == __NR_execveat && (a[4] & AT_EMPTY_PATH) &&
-	    sct_safe_copy(&c0, (uintptr_t)a[1], 1) == 1 && c0 == 0) {
-		fd = a[0];
-		own = 0;
-	} else {
-		long dirfd = nr == __NR_execveat ? a[0] : AT_FDCWD;
-		const char *path = (const char *)(nr == __NR_execveat ? a[1] : a[0]);
-		fd = sct_raw4(__NR_openat, dirfd, path, O_RDONLY | O_CLOEXEC, 0);
-		if (fd < 0)
-			return 1;
-	}
-	int want = 1;
-	Elf64_Ehdr eh;
-	long n = sct_raw4(__NR_pread64, fd, &eh, sizeof eh, 0);
-	if (n >= 2 && ((const char *)&eh)[0] == '#' &&
-	    ((const char *)&eh)[1] == '!')
-		goto out;
-	if (n != sizeof eh || sct_strncmp((const char *)eh.e_ident, ELFMAG,
-					  SELFMAG) != 0)
-		goto out; /* the kernel decides */
-	want = 0;
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr))
-		goto out;
-	for (unsigned i = 0; i < eh.e_phnum && i < 256; i += 8) {
-		Elf64_Phdr ph[8];
-		n = sct_raw4(__NR_pread64, fd, ph, sizeof ph,
-			     eh.e_phoff + i * sizeof(Elf64_Phdr));
-		if (n <= 0) {
-			want = 1;
-			goto out;
-		}
-		for (long j = 0; j < n / (long)sizeof(Elf64_Phdr) && i + j < eh.e_phnum; j++)
-			if (ph[j].p_type == PT_INTERP) {
-				want = 1;
-				goto out;
-			}
-	}
-out:
-	if (own)
-		sct_raw1(__NR_close, fd);
-	return want;
+	return sct_raw4(__NR_pread64, fd, buf, n, off);
 }
 
+/* signal-safe: whether the image an exec of NR with args A would start
+ * needs placing (sct_place_wants()) */
+static SCT_SIGSAFE int wants_place(long nr, const long *a)
+{
+	char c0 = 1;
+	if (nr == __NR_execveat && (a[4] & AT_EMPTY_PATH) &&
+	    sct_safe_copy(&c0, (uintptr_t)a[1], 1) == 1 && c0 == 0)
+		return sct_place_wants(a[0], raw_pread);
+	long dirfd = nr == __NR_execveat ? a[0] : AT_FDCWD;
+	long path = nr == __NR_execveat ? a[1] : a[0];
+	long fd = sct_raw4(__NR_openat, dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 1;
+	int want = sct_place_wants(fd, raw_pread);
+	sct_raw1(__NR_close, fd);
+	return want;
+}
 
 SCT_SIGSAFE void sct_place_exec(struct sct_place *p, long nr, const long *a)
 {

@@ -81,6 +81,12 @@ static int collect(struct dl_phdr_info *info, size_t size, void *unused)
 	 * at addresses no stack limit moves (its calls are wrapped) */
 	if (info->dlpi_addr == getauxval(AT_SYSINFO_EHDR))
 		return 0;
+	/* the program, mapped by the kernel where every program with a
+	 * loader goes, at a base no stack limit moves (run as the loader's
+	 * argument, it was mapped like a library: listed) */
+	if (getauxval(AT_BASE) &&
+	    (uintptr_t)info->dlpi_phdr == getauxval(AT_PHDR))
+		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) ||

@@ -37,6 +37,9 @@ command -v python3 >/dev/null || { echo "1..0 # SKIP python3 needed to read --js
 TRAP_VAR=SCTRACE_TRAP
 REFUSAL_RE='seccomp'
 HEADER_RE='^sctrace: pid [0-9]+ traced, trap layer %s$'
+# the loader of the test programs (seccomp runs them as its argument)
+LDSO=$(readelf -l "$P/rawsys" 2>/dev/null | sed -n 's/.*interpreter: \(.*\)]$/\1/p')
+R=
 trap_mode_of() { "$S" ls "$1" 2>/dev/null | awk 'NR == 2 { print $7; exit }'; }
 # -----------------------------------------------------------------------------
 
@@ -217,7 +220,7 @@ MARKERS=5 # raw getppid calls at the end of every sigsys mode (sigsys.c)
 rawsys_checks() {
 	local m=$1 d=$T/$1 rc main
 	mkdir -p "$d"
-	traced "$m" --json -o "$d/raw.json" -- "$P/rawsys" "$d/exp" "$d/via" > "$d/raw.out" 2> "$d/raw.err"
+	traced "$m" --json -o "$d/raw.json" -- $R "$P/rawsys" "$d/exp" "$d/via" > "$d/raw.out" 2> "$d/raw.err"
 	rc=$?
 	ok $rc "$m: rawsys runs ($(why $rc))"
 	[ $rc = 0 ] || diag < "$d/raw.err"
@@ -237,7 +240,7 @@ rawsys_checks() {
 	[ "$t" = "$m" ]; ok $? "$m: json: the exec record names the trap layer (${t:-none})"
 
 	# text: the same lines, in call order per process, each exactly once
-	traced "$m" -o "$d/raw.txt" -e trace=$RAWSET -- "$P/rawsys" "$d/exp2" > /dev/null 2> "$d/raw2.err"
+	traced "$m" -o "$d/raw.txt" -e trace=$RAWSET -- $R "$P/rawsys" "$d/exp2" > /dev/null 2> "$d/raw2.err"
 	rc=$?
 	ok $rc "$m: rawsys runs, text output ($(why $rc))"
 	# shellcheck disable=SC2059 # HEADER_RE is the format
@@ -258,7 +261,7 @@ sigsys_checks() {
 	for mode in $SIGSYS_MODES; do
 		d=$T/$m-$mode
 		mkdir -p "$d"
-		traced "$m" --json -o "$d/json" -- "$P/sigsys" "$mode" > "$d/out" 2> "$d/err"
+		traced "$m" --json -o "$d/json" -- $R "$P/sigsys" "$mode" > "$d/out" 2> "$d/err"
 		rc=$?
 		[ $rc = 0 ] && grep -q '^1\.\.[1-9]' "$d/out" && ! grep -q '^not ok' "$d/out"
 		ok $? "$m: sigsys $mode: its checks pass ($(why $rc))"
@@ -453,6 +456,19 @@ for m in sud seccomp; do
 		continue
 	fi
 	[ "$active" = "$m" ]; ok $? "$m: $TRAP_VAR=$m is active (TRAP column: ${active:-none})"
+	R=
+	if [ "$m" = seccomp ]; then
+		# seccomp traps the libraries' syscall sites, and a program's
+		# only where it is mapped like one: run as the loader's argument
+		R=$LDSO
+		d=$T/seccomp-own
+		mkdir -p "$d"
+		traced seccomp --json -o "$d/raw.json" -- "$P/rawsys" "$d/exp" "$d/via" > "$d/raw.out" 2> "$d/raw.err"
+		rc=$?
+		c=$(jcount "$d/raw.json" via=trap name=getpid)
+		printf 'raw write\nchild\n' | cmp -s - "$d/raw.out" && [ $rc = 0 ] && [ "$c" = 0 ]
+		ok $? "seccomp: a program's own raw syscalls are not trapped, and it runs unchanged ($(why $rc), $c getpid via trap)"
+	fi
 	rawsys_checks "$m"
 	sigsys_checks "$m"
 	family_checks "$m"
@@ -460,7 +476,7 @@ for m in sud seccomp; do
 	# a wrapper that left its call to the trap but whose libc function
 	# failed first (sigaction(0)): the next raw rt_sigaction is the
 	# program's own, not that wrapper's
-	out=$(traced "$m" --json -o "$T/$m-adopt.json" -- "$P/adopt" 2>/dev/null)
+	out=$(traced "$m" --json -o "$T/$m-adopt.json" -- $R "$P/adopt" 2>/dev/null)
 	c=$(jcount "$T/$m-adopt.json" name=rt_sigaction via=trap fn=null)
 	[ "$out" = "adopt ok" ] && [ "$c" = 1 ]
 	ok $? "$m: a raw rt_sigaction after a libc sigaction that failed in libc: via trap, no fn ($c)"
@@ -468,13 +484,14 @@ for m in sud seccomp; do
 	# without rt_sigreturn: preload/gate.S restores them), also with
 	# signals landing in the middle of the trap
 	for a in "" alarm; do
-		out=$(traced "$m" --json -o "$T/$m-regs.json" -- "$P/regkeep" 3000 $a 2> "$T/$m-regs.err")
+		out=$(traced "$m" --json -o "$T/$m-regs.json" -- $R "$P/regkeep" 3000 $a 2> "$T/$m-regs.err")
 		rc=$?
 		c=$(jcount "$T/$m-regs.json" name=getppid via=trap)
 		[ $rc = 0 ] && [ "$c" -ge 3000 ]
 		ok $? "$m: regkeep ${a:+$a }($out): registers kept across 3000 trapped getppid ($(why $rc), $c via trap)"
 		[ $rc = 0 ] || diag < "$T/$m-regs.err"
 	done
+	R=
 done
 
 # ---- off: nothing trapped, programs unchanged --------------------------------

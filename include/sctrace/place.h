@@ -22,6 +22,7 @@
 #ifndef SCTRACE_PLACE_H
 #define SCTRACE_PLACE_H
 
+#include <elf.h>
 #include <stdint.h>
 
 #define SCT_PLACE_TOP 0x7ffffffff000ull /* top of the 64-bit mmap layout */
@@ -91,6 +92,62 @@ static inline int sct_place_decode(uint64_t lim, uint64_t *own, uint64_t *k)
 	uint64_t kib = lim >> 12 & SCT_PLACE_KIB_MAX;
 	*own = kib == SCT_PLACE_KIB_MAX ? SCT_RLIM_INF : kib << 10;
 	return SCT_PLACED;
+}
+
+/* Whether an exec of the file read by RD (pread-like, on FD) starts an
+ * image to place: one that loads sctrace, i.e. a 64-bit x86 program with a
+ * loader (PT_INTERP), a loader or library run as a program (ET_DYN with a
+ * DT_SONAME), a script, or what only the kernel knows (not ELF).  Not a
+ * static program: it has no tracer to set its limit back (and sizes its
+ * threads' stacks by it) and never lists a site; unplaced, it lands where
+ * nothing is listed.  1 when the file cannot be read. */
+typedef long (*sct_pread_fn)(long fd, void *buf, unsigned long n,
+			     unsigned long off);
+
+static inline int sct_place_wants(long fd, sct_pread_fn rd)
+{
+	Elf64_Ehdr eh;
+	long n = rd(fd, &eh, sizeof eh, 0);
+	const unsigned char *id = eh.e_ident;
+	if (n < 4 || (n >= 2 && id[0] == '#' && id[1] == '!'))
+		return 1;
+	if (n != sizeof eh || id[0] != ELFMAG0 || id[1] != ELFMAG1 ||
+	    id[2] != ELFMAG2 || id[3] != ELFMAG3)
+		return 1;
+	if (id[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr))
+		return 0;
+	uint64_t dyn = 0, ndyn = 0;
+	for (unsigned i = 0; i < eh.e_phnum && i < 256; i += 8) {
+		Elf64_Phdr ph[8];
+		n = rd(fd, ph, sizeof ph, eh.e_phoff + i * sizeof(Elf64_Phdr));
+		if (n <= 0)
+			return 1;
+		for (unsigned j = 0; j < n / sizeof(Elf64_Phdr) &&
+				     i + j < eh.e_phnum; j++) {
+			if (ph[j].p_type == PT_INTERP)
+				return 1;
+			if (ph[j].p_type == PT_DYNAMIC) {
+				dyn = ph[j].p_offset;
+				ndyn = ph[j].p_filesz / sizeof(Elf64_Dyn);
+			}
+		}
+	}
+	if (eh.e_type != ET_DYN)
+		return 0;
+	for (uint64_t i = 0; i < ndyn && i < 512; i += 8) {
+		Elf64_Dyn d[8];
+		n = rd(fd, d, sizeof d, dyn + i * sizeof(Elf64_Dyn));
+		if (n <= 0)
+			return 1;
+		for (unsigned j = 0; j < n / sizeof(Elf64_Dyn); j++) {
+			if (d[j].d_tag == DT_NULL)
+				return 0;
+			if (d[j].d_tag == DT_SONAME)
+				return 1;
+		}
+	}
+	return 0;
 }
 
 #endif
