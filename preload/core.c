@@ -1311,6 +1311,12 @@ static void parse_config(void)
 			sct_msg("SCTRACE_TRAP=", v,
 				": not auto, sud, seccomp or off; using auto");
 	}
+	if ((v = getenv("SCTRACE_PLACE")) && *v) {
+		if (strcmp(v, "1") == 0)
+			sct_cfg.place_required = 1;
+		else if (strcmp(v, "0") != 0)
+			sct_msg("SCTRACE_PLACE=", v, ": not 0 or 1; using 0");
+	}
 	if ((v = getenv("SCTRACE_DIR")) && *v) {
 		sct_stpcpy(sct_cfg.dir, v, sct_cfg.dir + sizeof sct_cfg.dir);
 	} else {

@@ -58,6 +58,9 @@ struct sct_config {
 	char *saved_env[SCT_MAX_SAVED_ENV];
 	int nsaved_env;
 	int trap_req;          /* SCTRACE_TRAP: enum sct_trap_mode, -1: auto */
+	/* SCTRACE_PLACE=1 (set by sctrace): the seccomp fallback lists sites
+	 * only in an image placed by sctrace or a traced parent */
+	int place_required;
 	uint64_t ring_size;    /* data bytes per ring, power of two */
 	/* what every traced call reads is in sct_hot (sct.h) */
 };

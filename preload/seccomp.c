@@ -3,29 +3,26 @@
  *
  * The filter traps a syscall only when the address after its `syscall`
  * instruction is one of an exact list of sites: every 0f 05 byte pair in
- * the executable segments of the objects loaded when tracing starts
- * (libc, ld.so, the program when it is position-independent, the vDSO,
- * other libraries), libsctrace.so itself excepted.  Everything else is
- * allowed, including the tracer's own raw syscalls (preload/gate.S).
+ * the executable segments of the libraries loaded when tracing starts
+ * (libc, ld.so, ...), libsctrace.so itself, the vDSO and the program
+ * mapped by the kernel excepted.  Everything else is allowed, including
+ * the tracer's own raw syscalls (preload/gate.S).
  *
- * Why exact sites (the exec story): a seccomp filter outlives exec and can
- * never be removed, and a descendant runs its loader and its libraries'
- * initialisation before its own copy of this library installs a SIGSYS
- * handler; a trap there kills it.  A filter by address range (libc's text)
- * kills posix_spawn'd and system()'d children at their first syscall.  With
- * exact sites, a descendant is trapped before it is ready only if the
- * kernel places one of its own `syscall` instructions exactly at a listed
- * address.  Every listed address lies in an object the kernel placed at a
- * random base (ASLR): fixed-address objects (a non-PIE program) are never
- * listed, and the mode is refused when randomization is off
- * (personality ADDR_NO_RANDOMIZE, setarch -R, or randomize_va_space=0),
- * since an image exec'd under the same fixed layout would put the same
- * libc at the same addresses.  What remains is chance: a new image's
- * syscall site and a listed one must share their page offset and the
- * kernel must pick the one base (of 2^28 on x86-64) that aligns them, about
- * 1e-7 per exec (README, Limits).  Each image that traces in this mode adds
- * its own filter (they stack); its handler performs any trap of an older
- * filter too.
+ * The exec story: a seccomp filter outlives exec and can never be removed,
+ * and a descendant runs its loader and its libraries' initialisation
+ * before its own copy of this library installs a SIGSYS handler; a trap
+ * there kills it.  A filter by address range (libc's text) kills
+ * posix_spawn'd and system()'d children at their first syscall.  Exact
+ * sites alone leave chance: ASLR may put a new image's syscall on a listed
+ * address.  So every image that lists sites is placed (preload/place.c):
+ * its libraries lie below its parent's lowest site and below a third of
+ * the address space, and it lists only those libraries, never the program
+ * the kernel maps (at one randomized base no placement moves) nor the vDSO
+ * (next to the stack on some kernels).  An image exec'd without placement
+ * (a raw execve, a static program, a hard stack limit too low) lands
+ * where nothing is listed; under sctrace (SCTRACE_PLACE=1) it lists
+ * nothing itself.  Each image that traces in this mode adds its own filter
+ * (they stack); its handler performs any trap of an older filter too.
  *
  * Wrapped calls trap as well (the site does not tell who called libc); the
  * handler performs them without a record when a wrapper is active (its
@@ -227,6 +224,13 @@ int sct_seccomp_install(const char **why)
 		*why = "its parent's tracer could not place this image's "
 		       "libraries away from the trapped code (a hard "
 		       "RLIMIT_STACK too low)";
+		return -1;
+	}
+	if (start != SCT_PLACED && sct_cfg.place_required) {
+		*why = "this image was not placed away from where images "
+		       "exec'd without sctrace's help go (started without "
+		       "a loader's placement, by a raw execve, or under a "
+		       "low hard RLIMIT_STACK)";
 		return -1;
 	}
 	/* not placed by sctrace: its libraries sit where those of an image

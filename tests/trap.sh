@@ -429,6 +429,13 @@ placement_checks() {
 	else
 		skip "seccomp: place: the hard stack limit is not unlimited here"
 	fi
+	# an exec sctrace does not see (a syscall instruction in the program's
+	# own code): the image lands near the top, lists nothing, says so
+	got=$(traced seccomp -o /dev/null -- "$P/layout" -raw "$P/layout" 2> "$d/raw.err")
+	rc=$?
+	a=$(printf '%s\n' "$got" | sed -n '2s/.* libc=//p')
+	[ $rc = 0 ] && [ -n "$a" ] && [ $((a)) -gt $THIRD ] && grep -q "refused: this image was not placed" "$d/raw.err"
+	ok $? "seccomp: place: an image exec'd by a raw execve runs above a third ($a), refuses seccomp loudly ($(why $rc))"
 	# a hard limit the placement cannot exceed: the image runs where the
 	# kernel puts it and lists nothing of its own
 	ref=$(sh -c "ulimit -s 4000; $P/layout" | sed 's/ libc=.*//')

@@ -1,12 +1,18 @@
-/* layout [CMD ARGS...]: what an image sees of its placement (preload/
- * place.c): its RLIMIT_STACK, libc's default thread stack size and where
- * libc's text was mapped; then execs CMD, if given, and when that fails
+/* layout [-raw] [CMD ARGS...]: what an image sees of its placement
+ * (preload/place.c): its RLIMIT_STACK, libc's default thread stack size and
+ * where libc's text was mapped; then execs CMD, if given (with -raw by a
+ * syscall instruction of its own, not through libc), and when that fails
  * says so and shows its limit again. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "raw.h"
+
+extern char **environ;
 
 static void lim(const char *what, rlim_t v)
 {
@@ -44,6 +50,12 @@ static void show(void)
 int main(int argc, char **argv)
 {
 	show();
+	if (argc > 2 && strcmp(argv[1], "-raw") == 0) {
+		raw3(SYS_execve, argv[2], argv + 2, environ);
+		printf("exec %s failed\n", argv[2]);
+		show();
+		return 127;
+	}
 	if (argc > 1) {
 		execvp(argv[1], argv + 1);
 		printf("exec %s failed\n", argv[1]);
