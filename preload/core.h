@@ -143,6 +143,7 @@ struct sct_place {
 	uint64_t old[2]; /* the program's RLIMIT_STACK (soft, hard) */
 };
 int sct_place_start(void);
+int sct_place_misplaced(uint64_t hi);
 int sct_place_set(uint64_t below);
 SCT_SIGSAFE void sct_place_exec(struct sct_place *p, long nr, const long *a);
 SCT_SIGSAFE void sct_place_undo(struct sct_place *p);

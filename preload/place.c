@@ -81,6 +81,15 @@ int sct_place_start(void)
 	return start_kind;
 }
 
+/* 0 unless this image was placed but its highest trapped site HI is not
+ * below where its placement put its libraries (a layout the kernel chose
+ * otherwise: listing would put sites where unplaced images go) */
+int sct_place_misplaced(uint64_t hi)
+{
+	return start_kind == SCT_PLACED &&
+	       hi >= SCT_PLACE_TOP - (place_k << SCT_PLACE_SHIFT);
+}
+
 /* 0 when exec'd images can be put below LO, this image's lowest trapped
  * site, and below a third of the address space (their unit from then on);
  * -1 when not (no stack gap reaches that low, or the hard limit forbids

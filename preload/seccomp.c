@@ -254,6 +254,11 @@ int sct_seccomp_install(const char **why)
 		return -1;
 	}
 	sort_sites();
+	if (sct_place_misplaced(sites[nsites - 1])) {
+		*why = "this image's libraries are not where its placement "
+		       "put them";
+		return -1;
+	}
 	if (sct_place_set(sites[0]) < 0) {
 		*why = "no room left below this image's libraries for those of "
 		       "the images it execs (exec chain too deep, or a hard "
