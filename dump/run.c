@@ -225,7 +225,6 @@ static void set_env(struct opts *o, const char *lib, const char *dir)
 		snprintf(buf, sizeof buf, "%s", lib);
 	setenv("LD_PRELOAD", buf, 1);
 	setenv("SCTRACE_DIR", dir, 1);
-	setenv("SCTRACE_PLACE", "1", 1);
 	snprintf(buf, sizeof buf, "%u", o->capture);
 	setenv("SCTRACE_STRSIZE", buf, 1);
 	if (o->ring_size)

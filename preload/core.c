@@ -1311,11 +1311,12 @@ static void parse_config(void)
 			sct_msg("SCTRACE_TRAP=", v,
 				": not auto, sud, seccomp or off; using auto");
 	}
+	sct_cfg.place_required = 1;
 	if ((v = getenv("SCTRACE_PLACE")) && *v) {
-		if (strcmp(v, "1") == 0)
-			sct_cfg.place_required = 1;
-		else if (strcmp(v, "0") != 0)
-			sct_msg("SCTRACE_PLACE=", v, ": not 0 or 1; using 0");
+		if (strcmp(v, "0") == 0)
+			sct_cfg.place_required = 0;
+		else if (strcmp(v, "1") != 0)
+			sct_msg("SCTRACE_PLACE=", v, ": not 0 or 1; using 1");
 	}
 	if ((v = getenv("SCTRACE_DIR")) && *v) {
 		sct_stpcpy(sct_cfg.dir, v, sct_cfg.dir + sizeof sct_cfg.dir);
@@ -1441,6 +1442,7 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 	init_tsc();
 	sct_image = sct_now();
 	parse_config();
+	sct_place_init();
 	init_capture_tables();
 	save_env(envp);
 	read_identity(argv);

@@ -58,8 +58,9 @@ struct sct_config {
 	char *saved_env[SCT_MAX_SAVED_ENV];
 	int nsaved_env;
 	int trap_req;          /* SCTRACE_TRAP: enum sct_trap_mode, -1: auto */
-	/* SCTRACE_PLACE=1 (set by sctrace): the seccomp fallback lists sites
-	 * only in an image placed by sctrace or a traced parent */
+	/* SCTRACE_PLACE (default 1; 0: accept the chance): the seccomp
+	 * fallback lists sites only in an image placed by sctrace or a
+	 * traced parent */
 	int place_required;
 	uint64_t ring_size;    /* data bytes per ring, power of two */
 	/* what every traced call reads is in sct_hot (sct.h) */
@@ -142,6 +143,7 @@ struct sct_place {
 	int on;
 	uint64_t old[2]; /* the program's RLIMIT_STACK (soft, hard) */
 };
+void sct_place_init(void);
 int sct_place_start(void);
 int sct_place_misplaced(uint64_t hi);
 int sct_place_set(uint64_t below);

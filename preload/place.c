@@ -17,6 +17,7 @@
  *   to put exec'd images below this one's sites.
  * - traced_exec() (exec.c) and the SIGSYS handler set the limit around each
  *   exec they make, and restore it when the exec fails. */
+#include <dlfcn.h>
 #include <sys/resource.h>
 
 #include "core.h"
@@ -29,6 +30,8 @@ struct k_rlimit {
 /* the unit for exec'd images, 0: none (not under a filter of ours, or not
  * placed) */
 static uint64_t place_k;
+/* this library's file, as the loader opened it ("": unknown) */
+static char self_path[SCT_PATH_MAX];
 /* what this image's start said: SCT_PLACED, SCT_NOT_PLACED or 0 */
 static int start_kind;
 /* under a filter of ours that could not place this image, or one that
@@ -75,6 +78,15 @@ static void (*place_resolve(void))(void)
 
 static void place_hook(void) __attribute__((ifunc("place_resolve")));
 __attribute__((used)) static void (*const place_ref)(void) = place_hook;
+
+/* from the constructor: the file an exec'd image must load to trace */
+void sct_place_init(void)
+{
+	Dl_info di;
+	if (dladdr((void *)sct_place_init, &di) && di.dli_fname &&
+	    di.dli_fname[0] == '/')
+		sct_stpcpy(self_path, di.dli_fname, self_path + sizeof self_path);
+}
 
 int sct_place_start(void)
 {
@@ -142,6 +154,10 @@ SCT_SIGSAFE void sct_place_exec(struct sct_place *p, long nr, const long *a)
 {
 	p->on = 0;
 	if ((!place_k && !not_placed) || !wants_place(nr, a) ||
+	    /* not there for the new image (a chroot, another mount
+	     * namespace): it will not trace, nor set a limit back */
+	    (self_path[0] &&
+	     sct_raw4(__NR_faccessat, AT_FDCWD, self_path, 4 /* R_OK */, 0) != 0) ||
 	    stack_limit(0, (struct k_rlimit *)p->old) != 0)
 		return;
 	uint64_t cur = p->old[0], max = p->old[1];

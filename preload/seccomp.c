@@ -228,9 +228,9 @@ int sct_seccomp_install(const char **why)
 	}
 	if (start != SCT_PLACED && sct_cfg.place_required) {
 		*why = "this image was not placed away from where images "
-		       "exec'd without sctrace's help go (started without "
-		       "a loader's placement, by a raw execve, or under a "
-		       "low hard RLIMIT_STACK)";
+		       "exec'd without sctrace's help go (start it with "
+		       "`sctrace --`, or set SCTRACE_PLACE=0 to take the "
+		       "chance, see the README's limits)";
 		return -1;
 	}
 	/* not placed by sctrace: its libraries sit where those of an image

@@ -75,7 +75,8 @@ for m in off sud seccomp; do
 		mkdir -p "$r"
 		# overwrite: in the default drop mode a full ring takes no more
 		# records, and a call not recorded has nothing captured
-		fuzz "$T/$m-$st.out" SCTRACE_TRAP=$m SCTRACE_STACK=$st SCTRACE_DIR="$r" \
+		# SCTRACE_PLACE=0: seccomp on in a program preloaded directly
+		fuzz "$T/$m-$st.out" SCTRACE_TRAP=$m SCTRACE_PLACE=0 SCTRACE_STACK=$st SCTRACE_DIR="$r" \
 			SCTRACE_MODE=overwrite LD_PRELOAD="$LIB"
 		rc=$?
 		active=$("$S" ls "$r" 2>/dev/null | awk 'NR == 2 { print $7; exit }')
@@ -84,7 +85,7 @@ for m in off sud seccomp; do
 		if [ $rc -gt 128 ]; then
 			# again, each line written before its call is made: the
 			# last line is the call that killed it
-			fuzz "$T/again.out" SCTRACE_TRAP=$m SCTRACE_STACK=$st SCTRACE_DIR="$T/again" \
+			fuzz "$T/again.out" SCTRACE_TRAP=$m SCTRACE_PLACE=0 SCTRACE_STACK=$st SCTRACE_DIR="$T/again" \
 				SCTRACE_MODE=overwrite LD_PRELOAD="$LIB" ARGFUZZ_FLUSH=1
 			echo "killed in: $(tail -n1 "$T/again.out")" | diag
 			rm -rf "$T/again"

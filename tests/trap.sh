@@ -381,11 +381,21 @@ exec_checks() {
 			c=$(trap_mode_of "$d/norand2")
 			[ $rc = 0 ] && [ "$out" = x ] && [ "$c" = seccomp ]
 			ok $? "$m: exec: under setarch -R from the start, started by sctrace: placed, seccomp on ($(why $rc), TRAP column ${c:-none})"
-			out=$(setarch -R env "$TRAP_VAR=$m" SCTRACE_DIR="$d/norand3" LD_PRELOAD="$LIB" timeout -k 5 20 sh -c 'echo x' 2> "$d/norand3.err")
+			out=$(env "$TRAP_VAR=$m" SCTRACE_DIR="$d/direct" LD_PRELOAD="$LIB" timeout -k 5 20 sh -c 'echo x' 2> "$d/direct.err")
+			rc=$?
+			c=$(trap_mode_of "$d/direct")
+			[ $rc = 0 ] && [ "$out" = x ] && [ "$c" = off ] && grep -q 'refused: this image was not placed' "$d/direct.err"
+			ok $? "$m: exec: preloaded without sctrace: not placed, refused, wrappers only, runs ($(why $rc), TRAP column ${c:-none})"
+			out=$(env "$TRAP_VAR=$m" SCTRACE_PLACE=0 SCTRACE_DIR="$d/direct0" LD_PRELOAD="$LIB" timeout -k 5 20 sh -c 'echo x' 2> "$d/direct0.err")
+			rc=$?
+			c=$(trap_mode_of "$d/direct0")
+			[ $rc = 0 ] && [ "$out" = x ] && [ "$c" = seccomp ]
+			ok $? "$m: exec: preloaded without sctrace, SCTRACE_PLACE=0: seccomp on ($(why $rc), TRAP column ${c:-none})"
+			out=$(setarch -R env "$TRAP_VAR=$m" SCTRACE_PLACE=0 SCTRACE_DIR="$d/norand3" LD_PRELOAD="$LIB" timeout -k 5 20 sh -c 'echo x' 2> "$d/norand3.err")
 			rc=$?
 			c=$(trap_mode_of "$d/norand3")
 			[ $rc = 0 ] && [ "$out" = x ] && [ "$c" = off ] && grep -q 'refused: address space randomization is off' "$d/norand3.err"
-			ok $? "$m: exec: under setarch -R, preloaded without sctrace: refused, wrappers only, runs ($(why $rc), TRAP column ${c:-none})"
+			ok $? "$m: exec: ... and under setarch -R: refused, wrappers only, runs ($(why $rc), TRAP column ${c:-none})"
 		fi
 	else
 		skip "$m: exec: setarch -R unavailable"
@@ -436,6 +446,12 @@ placement_checks() {
 	a=$(printf '%s\n' "$got" | sed -n '2s/.* libc=//p')
 	[ $rc = 0 ] && [ -n "$a" ] && [ $((a)) -gt $THIRD ] && grep -q "refused: this image was not placed" "$d/raw.err"
 	ok $? "seccomp: place: an image exec'd by a raw execve runs above a third ($a), refuses seccomp loudly ($(why $rc))"
+	# the library gone for the new image (as in a chroot): not placed,
+	# the image runs untraced and sees its own limit
+	cp "$LIB" "$d/copy.so"
+	got=$(SCTRACE_LIB="$d/copy.so" traced seccomp -o /dev/null -- sh -c "rm -f '$d/copy.so'; '$P/layout'" 2> "$d/gone.err" | sed 's/ libc=.*//')
+	rc=$?
+	[ "$got" = "$("$P/layout" | sed 's/ libc=.*//')" ]; ok $? "seccomp: place: an image that cannot load the library is not placed, sees its own limits ($got)"
 	# a hard limit the placement cannot exceed: the image runs where the
 	# kernel puts it and lists nothing of its own
 	ref=$(sh -c "ulimit -s 4000; $P/layout" | sed 's/ libc=.*//')
