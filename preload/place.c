@@ -5,9 +5,11 @@
  * Every image that lists sites lies below a third of the address space:
  * the first because sctrace started it there (dump/run.c), each exec'd one
  * because its parent's tracer placed it below its own sites.  An image
- * exec'd without that help (a raw execve, or a program's own low hard
- * RLIMIT_STACK) goes where the kernel puts any image, near the top or
- * upward from a third, where nothing is listed; it lists nothing itself.
+ * exec'd without that help (a raw execve, a static program, one that
+ * cannot load this library, a program's own low hard RLIMIT_STACK) goes
+ * where the kernel puts any image, near the top, upward from a third or at
+ * a fixed low address, where nothing is listed; it lists nothing itself
+ * (seccomp.c, unless SCTRACE_PLACE=0).
  *
  * - At start, before any constructor and before libc reads RLIMIT_STACK
  *   (for its default thread stack size), an IFUNC resolver of this library
