@@ -233,16 +233,17 @@ int sct_seccomp_install(const char **why)
 		       "chance, see the README's limits)";
 		return -1;
 	}
-	/* not placed by sctrace: its libraries sit where those of an image
-	 * exec'd without sctrace's help (a raw execve) go, and without
+	/* not placed (SCTRACE_PLACE=0): its libraries sit where those of an
+	 * image exec'd without sctrace's help (a raw execve) go, and without
 	 * randomization at the very same addresses */
 	if (start != SCT_PLACED &&
 	    ((pers & ADDR_NO_RANDOMIZE) ||
 	     read_flag("/proc/sys/kernel/randomize_va_space") == 0)) {
 		*why = "address space randomization is off (setarch -R or "
-		       "randomize_va_space=0) and the program was not started "
-		       "by sctrace: an image exec'd without it could run a "
-		       "trapped address before its handler exists";
+		       "randomize_va_space=0) and this image was not placed "
+		       "(SCTRACE_PLACE=0): an image exec'd without sctrace's "
+		       "help could run a trapped address before its handler "
+		       "exists";
 		return -1;
 	}
 	nsites = 0;
