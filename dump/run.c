@@ -236,12 +236,6 @@ static void set_env(struct opts *o, const char *lib, const char *dir)
 		setenv("SCTRACE_STACK", "0", 1);
 }
 
-/* The seccomp fallback (SCTRACE_TRAP=seccomp, or auto without Syscall
- * User Dispatch): start the program with its libraries below a third of
- * the address space (include/sctrace/place.h), away from where those of
- * an image exec'd without sctrace's help go (the default layout near the
- * top, the legacy one upward from a third), so that no such image can
- * meet a trapped site. */
 static long cli_pread(long fd, void *buf, unsigned long n, unsigned long off)
 {
 	return pread((int)fd, buf, n, (off_t)off);
@@ -275,18 +269,23 @@ static int wants_place(const char *name)
 	return want;
 }
 
+/* The seccomp fallback (SCTRACE_TRAP=seccomp, or auto without Syscall
+ * User Dispatch): start the program with its libraries below a third of
+ * the address space (include/sctrace/place.h), away from where those of
+ * an image exec'd without sctrace's help go (the default layout near the
+ * top, the legacy one upward from a third), so that no such image can
+ * meet a trapped site. */
 static void place_program(const char *name)
 {
 	const char *t = getenv("SCTRACE_TRAP");
-	if (t && strcmp(t, "seccomp") != 0) {
-		if (strcmp(t, "auto") != 0 && *t)
-			return;
-		/* auto: SUD where the kernel has it */
-		if (prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */, 0, 0, 0, 0) == 0)
-			return;
-	} else if (!t && prctl(59, 0, 0, 0, 0) == 0) {
+	int seccomp = t && strcmp(t, "seccomp") == 0;
+	/* auto (what the library makes of any other value but sud and off):
+	 * Syscall User Dispatch where the kernel has it */
+	int is_auto = !t || (!seccomp && strcmp(t, "sud") != 0 &&
+			     strcmp(t, "off") != 0);
+	if (!seccomp && !(is_auto && prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */,
+					   0, 0, 0, 0) != 0))
 		return;
-	}
 	struct rlimit r;
 	if (!wants_place(name) || getrlimit(RLIMIT_STACK, &r) != 0)
 		return;

@@ -139,16 +139,11 @@ int sct_seccomp_install(const char **why);
 SCT_SIGSAFE long sct_trap_exec(long nr, const long *a);
 
 /* preload/place.c: an exec'd image's libraries below every trapped site */
-struct sct_place {
-	int on;
-	uint64_t old[2]; /* the program's RLIMIT_STACK (soft, hard) */
-};
 void sct_place_init(void);
 int sct_place_start(void);
 int sct_place_misplaced(uint64_t hi);
 int sct_place_set(uint64_t below);
-SCT_SIGSAFE void sct_place_exec(struct sct_place *p, long nr, const long *a);
-SCT_SIGSAFE void sct_place_undo(struct sct_place *p);
+SCT_SIGSAFE long sct_place_execve(long nr, const long *a);
 
 /* small string helpers (no libc) */
 SCT_SIGSAFE size_t sct_strlen(const char *s);

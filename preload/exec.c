@@ -192,10 +192,7 @@ static long traced_exec(const void *frame, unsigned fn, long nr, long a0,
 			__atomic_store_n(&t->w.hdr->state, SCT_STATE_EXECED,
 					 __ATOMIC_RELEASE);
 	}
-	struct sct_place pl;
-	sct_place_exec(&pl, nr, call);
-	long r = sct_raw(nr, call[0], call[1], call[2], call[3], call[4], 0);
-	sct_place_undo(&pl);
+	long r = sct_place_execve(nr, call);
 	int e = (int)-r, saved = errno;
 	if (traced) {
 		if (fn)

@@ -29,6 +29,11 @@ struct k_rlimit {
 	uint64_t cur, max;
 };
 
+struct sct_place {
+	int on;
+	uint64_t old[2]; /* the program's RLIMIT_STACK (soft, hard) */
+};
+
 /* the unit for exec'd images, 0: none (not under a filter of ours, or not
  * placed) */
 static uint64_t place_k;
@@ -152,7 +157,7 @@ static SCT_SIGSAFE int wants_place(long nr, const long *a)
 	return want;
 }
 
-SCT_SIGSAFE void sct_place_exec(struct sct_place *p, long nr, const long *a)
+static SCT_SIGSAFE void place(struct sct_place *p, long nr, const long *a)
 {
 	p->on = 0;
 	if ((!place_k && !not_placed) || !wants_place(nr, a) ||
@@ -172,8 +177,13 @@ SCT_SIGSAFE void sct_place_exec(struct sct_place *p, long nr, const long *a)
 		p->on = stack_limit(&n, 0) == 0;
 }
 
-SCT_SIGSAFE void sct_place_undo(struct sct_place *p)
+/* signal-safe: the exec NR with args A (six), made placed; its result */
+SCT_SIGSAFE long sct_place_execve(long nr, const long *a)
 {
-	if (p->on)
-		stack_limit((const struct k_rlimit *)p->old, 0);
+	struct sct_place p;
+	place(&p, nr, a);
+	long r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (p.on) /* the exec failed: the program's limit back */
+		stack_limit((const struct k_rlimit *)p.old, 0);
+	return r;
 }

@@ -520,10 +520,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	case __NR_execve:
 	case __NR_execveat:
 		if (wrapped) { /* the wrapper fixed and recorded it */
-			struct sct_place pl;
-			sct_place_exec(&pl, nr, a);
-			r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-			sct_place_undo(&pl);
+			r = sct_place_execve(nr, a);
 			break;
 		}
 		{ /* records itself, its stack unwound from UC as in trap_end */
