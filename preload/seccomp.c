@@ -20,8 +20,8 @@
  * the kernel maps (at one randomized base no placement moves) nor the vDSO
  * (next to the stack on some kernels).  An image exec'd without placement
  * (a raw execve, a static program, a hard stack limit too low) lands
- * where nothing is listed; under sctrace (SCTRACE_PLACE=1) it lists
- * nothing itself.  Each image that traces in this mode adds its own filter
+ * where nothing is listed, and lists nothing itself (unless
+ * SCTRACE_PLACE=0).  Each image that traces in this mode adds its own filter
  * (they stack); its handler performs any trap of an older filter too.
  *
  * Wrapped calls trap as well (the site does not tell who called libc); the
