@@ -144,6 +144,7 @@ int sct_place_start(void);
 int sct_place_misplaced(uint64_t hi);
 int sct_place_set(uint64_t below);
 SCT_SIGSAFE long sct_place_execve(long nr, const long *a);
+SCT_SIGSAFE size_t sct_exec_arg_bytes(char *const *argv, char *const *envp);
 
 /* small string helpers (no libc) */
 SCT_SIGSAFE size_t sct_strlen(const char *s);

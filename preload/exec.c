@@ -64,23 +64,26 @@ static SCT_SIGSAFE int readable_at(struct readable *rd, uintptr_t a)
 	return 1;
 }
 
-/* signal-safe: the entries of ENVP (NULL: 0) when the array and each
- * string up to its NUL can be read, else (size_t)-1: the kernel will fail
- * the call with EFAULT, and the program gets that, not a fault of ours. */
-static SCT_SIGSAFE size_t env_count_safe(char *const *envp)
+/* signal-safe: the entries of V (NULL: 0) when the array and each string
+ * up to its NUL can be read, else (size_t)-1: the kernel will fail the
+ * call with EFAULT, and the program gets that, not a fault of ours.
+ * *BYTES (when not NULL): the strings' bytes with their NULs. */
+static SCT_SIGSAFE size_t strv_count_safe(char *const *v, size_t *bytes)
 {
 	struct readable rd = { { 0 }, 0 };
-	size_t n = 0;
-	if (!envp)
+	size_t n = 0, b = 0;
+	if (bytes)
+		*bytes = 0;
+	if (!v)
 		return 0;
 	for (;; n++) {
-		uintptr_t e = (uintptr_t)&envp[n];
+		uintptr_t e = (uintptr_t)&v[n];
 		if (n >= EXEC_ARGS_MAX || !readable_at(&rd, e) ||
 		    !readable_at(&rd, e + sizeof(char *) - 1))
 			return (size_t)-1;
-		uintptr_t s = (uintptr_t)envp[n];
+		uintptr_t s = (uintptr_t)v[n], s0 = s;
 		if (!s)
-			return n;
+			break;
 		for (;;) { /* the string, a page at a time */
 			if (!readable_at(&rd, s))
 				return (size_t)-1;
@@ -90,7 +93,27 @@ static SCT_SIGSAFE size_t env_count_safe(char *const *envp)
 			if (s < end)
 				break;
 		}
+		b += s - s0 + 1;
 	}
+	if (bytes)
+		*bytes = b;
+	return n;
+}
+
+static SCT_SIGSAFE size_t env_count_safe(char *const *envp)
+{
+	return strv_count_safe(envp, 0);
+}
+
+/* signal-safe: what the kernel counts against an exec's argument space
+ * for ARGV and ENVP (strings and pointers), (size_t)-1 when unreadable */
+SCT_SIGSAFE size_t sct_exec_arg_bytes(char *const *argv, char *const *envp)
+{
+	size_t ab, eb, an = strv_count_safe(argv, &ab),
+			   en = strv_count_safe(envp, &eb);
+	if (an == (size_t)-1 || en == (size_t)-1)
+		return (size_t)-1;
+	return ab + eb + (an + en) * sizeof(char *);
 }
 
 /* signal-safe: ENVP (N entries, all readable), or a copy in BUF (NBUF

@@ -168,6 +168,20 @@ static SCT_SIGSAFE void place(struct sct_place *p, long nr, const long *a)
 	    stack_limit(0, (struct k_rlimit *)p->old) != 0)
 		return;
 	uint64_t cur = p->old[0], max = p->old[1];
+	/* the kernel allows an exec a quarter of the stack limit for its
+	 * arguments and environment (at least 128 KiB, at most 6 MiB): one
+	 * that fails with E2BIG under the program's limit must fail so under
+	 * the placing one too (with a page to spare for the file name) */
+	if (cur != SCT_RLIM_INF) {
+		uint64_t lim = cur / 4 < (6ull << 20) ? cur / 4 : 6ull << 20;
+		if (lim < (128ull << 10))
+			lim = 128ull << 10;
+		int ai = nr == __NR_execveat ? 2 : 1;
+		size_t need = sct_exec_arg_bytes((char *const *)a[ai],
+						 (char *const *)a[ai + 1]);
+		if (need == (size_t)-1 || need + 4096 > lim)
+			return;
+	}
 	struct k_rlimit n = { 0, max };
 	if (place_k && !not_placed)
 		n.cur = sct_place_limit(place_k, cur);

@@ -406,6 +406,11 @@ exec_checks() {
 # ---- seccomp: exec'd images' libraries below every trapped site ------------
 # (preload/place.c) without the program seeing a different RLIMIT_STACK
 THIRD=$((0x7ffffffff000 / 3))
+E2BIG='import os
+try:
+    os.execv("/bin/true", ["true"] + ["x" * 1000] * 3000)
+except OSError as e:
+    print("errno", e.errno)'
 # the lines of layout output $1 without their libc= address
 lims() { printf '%s\n' "$1" | sed 's/ libc=.*//'; }
 placement_checks() {
@@ -445,6 +450,13 @@ placement_checks() {
 	else
 		skip "seccomp: place: the hard stack limit is not unlimited here"
 	fi
+	# arguments over a quarter of the stack limit: E2BIG as natively (the
+	# placing limit would allow up to 6 MiB)
+	got=$(python3 -c "$E2BIG")
+	out=$(traced seccomp -o /dev/null -- python3 -c "$E2BIG" 2> "$d/e2big.err")
+	rc=$?
+	[ $rc = 0 ] && [ "$out" = "$got" ]
+	ok $? "seccomp: place: an exec with 3 MB of arguments fails as natively ($(why $rc): $out)"
 	# an exec sctrace does not see (a syscall instruction in the program's
 	# own code): the image lands near the top, lists nothing, says so
 	out=$(traced seccomp -o /dev/null -- "$P/layout" -raw "$P/layout" 2> "$d/raw.err")
