@@ -12,11 +12,17 @@
 # A test that cannot run here prints "1..0 # SKIP reason" and exits 77 (the
 # CTest convention); prove would call that exit status a failure, so each
 # test runs through this script again ("--exec-one"), which maps 77 to 0.
+# Its TAP output is kept in $BUILD/tests/logs/NAME.tap: when prove fails,
+# the failed checks are printed with the diagnostics under them (prove
+# shows neither without -v).
 set -eu
 if [ "${1-}" = --exec-one ]; then
 	shift
+	log=$BUILD/tests/logs/$(basename "$1").tap
+	mkdir -p "${log%/*}"
 	rc=0
-	"$@" || rc=$?
+	"$@" > "$log" || rc=$?
+	cat "$log"
 	[ "$rc" = 77 ] && rc=0
 	exit "$rc"
 fi
@@ -52,4 +58,16 @@ if [ "$n" = 0 ]; then
 	exit 2
 fi
 cd "$src"
-exec prove --exec "$src/tests/run.sh --exec-one" "$@"
+rm -rf "$build/tests/logs"
+rc=0
+prove --exec "$src/tests/run.sh --exec-one" "$@" || rc=$?
+if [ "$rc" != 0 ] && [ -d "$build/tests/logs" ]; then
+	# each failed check and the "# " lines that follow it
+	for log in "$build"/tests/logs/*.tap; do
+		awk -v t="${log##*/}" '
+			/^not ok/ { show = 1; print t ": " $0; next }
+			/^# / && show { print t ": " $0; next }
+			{ show = 0 }' "$log"
+	done >&2
+fi
+exit "$rc"
