@@ -29,11 +29,6 @@ struct k_rlimit {
 	uint64_t cur, max;
 };
 
-struct sct_place {
-	int on;
-	uint64_t old[2]; /* the program's RLIMIT_STACK (soft, hard) */
-};
-
 /* the unit for exec'd images, 0: none (not under a filter of ours, or not
  * placed) */
 static uint64_t place_k;
@@ -157,17 +152,18 @@ static SCT_SIGSAFE int wants_place(long nr, const long *a)
 	return want;
 }
 
-static SCT_SIGSAFE void place(struct sct_place *p, long nr, const long *a)
+/* signal-safe: set the limit placing the exec NR with args A; 1 when set
+ * (*OLD: the program's, to restore if the exec fails) */
+static SCT_SIGSAFE int place(long nr, const long *a, struct k_rlimit *old)
 {
-	p->on = 0;
 	if ((!place_k && !not_placed) || !wants_place(nr, a) ||
 	    /* not there for the new image (a chroot, another mount
 	     * namespace): it will not trace, nor set a limit back */
 	    (self_path[0] &&
 	     sct_raw4(__NR_faccessat, AT_FDCWD, self_path, 4 /* R_OK */, 0) != 0) ||
-	    stack_limit(0, (struct k_rlimit *)p->old) != 0)
-		return;
-	uint64_t cur = p->old[0], max = p->old[1];
+	    stack_limit(0, old) != 0)
+		return 0;
+	uint64_t cur = old->cur, max = old->max;
 	/* the kernel allows an exec a quarter of the stack limit for its
 	 * arguments and environment (at least 128 KiB, at most 6 MiB): one
 	 * that fails with E2BIG under the program's limit must fail so under
@@ -180,24 +176,23 @@ static SCT_SIGSAFE void place(struct sct_place *p, long nr, const long *a)
 		size_t need = sct_exec_arg_bytes((char *const *)a[ai],
 						 (char *const *)a[ai + 1]);
 		if (need == (size_t)-1 || need + 4096 > lim)
-			return;
+			return 0;
 	}
 	struct k_rlimit n = { 0, max };
 	if (place_k && !not_placed)
 		n.cur = sct_place_limit(place_k, cur);
 	if (!n.cur || (max != SCT_RLIM_INF && n.cur > max))
 		n.cur = sct_place_nolimit(cur);
-	if (n.cur)
-		p->on = stack_limit(&n, 0) == 0;
+	return n.cur && stack_limit(&n, 0) == 0;
 }
 
 /* signal-safe: the exec NR with args A (six), made placed; its result */
 SCT_SIGSAFE long sct_place_execve(long nr, const long *a)
 {
-	struct sct_place p;
-	place(&p, nr, a);
+	struct k_rlimit old;
+	int on = place(nr, a, &old);
 	long r = sct_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	if (p.on) /* the exec failed: the program's limit back */
-		stack_limit((const struct k_rlimit *)p.old, 0);
+	if (on) /* the exec failed: the program's limit back */
+		stack_limit(&old, 0);
 	return r;
 }
