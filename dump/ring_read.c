@@ -212,12 +212,14 @@ void sct_rring_close(struct sct_rring *r)
 	free(r);
 }
 
-/* Copy LEN bytes (multiple of 8) at POS into r->copy. */
+/* Copy LEN bytes (multiple of 8) at POS into r->copy (with room for the
+ * arguments expand_rec() puts back). */
 static void copy_rec(struct sct_rring *r, uint64_t pos, uint64_t len)
 {
-	if (r->copy_cap < len) {
+	const uint64_t need = len + 6 * sizeof(uint64_t);
+	if (r->copy_cap < need) {
 		size_t cap = r->copy_cap ? r->copy_cap : 4096;
-		while (cap < len)
+		while (cap < need)
 			cap *= 2;
 		free(r->copy);
 		r->copy = malloc(cap);
@@ -230,6 +232,28 @@ static void copy_rec(struct sct_rring *r, uint64_t pos, uint64_t len)
 	uint64_t *dst = (uint64_t *)(void *)r->copy;
 	for (uint64_t i = 0; i < len / 8; i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+/* The record copied (LEN bytes) with the trailing arguments the ring did
+ * not store put back as 0 (ring.h: argtrim), its blobs after all six;
+ * 0 when argtrim does not fit the record (corrupt). */
+static int expand_rec(struct sct_rring *r, uint64_t len)
+{
+	struct sct_rec *rec = (struct sct_rec *)(void *)r->copy;
+	if (len < SCT_REC_HEAD || rec->argtrim > 6)
+		return 0;
+	const uint64_t kept = 6u - rec->argtrim;
+	const uint64_t args = SCT_REC_HEAD + 8 * kept;
+	if (args > len)
+		return 0;
+	if (rec->argtrim) {
+		unsigned char *p = r->copy;
+		memmove(p + sizeof *rec, p + args, len - args);
+		memset(p + args, 0, sizeof *rec - args);
+		rec->len = (uint32_t)(len + sizeof *rec - args);
+		rec->argtrim = 0;
+	}
+	return 1;
 }
 
 /* A word with len 0 and a type: a record being written (ring.h) */
@@ -283,6 +307,10 @@ const struct sct_rec *sct_rring_next(struct sct_rring *r)
 			r->overrun++;
 			r->pos = tail2;
 			continue;
+		}
+		if (!expand_rec(r, len)) {
+			r->torn_at = pos;
+			return NULL;
 		}
 		r->pos = pos + len;
 		set_consumed(r);

@@ -729,11 +729,11 @@ static SCT_SIGSAFE int write_reads(long fd)
 
 /* signal-safe: capture argument I's memory, if its kind has any. */
 static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
-				    const struct capdesc *ad, int i,
-				    long ret, int failed)
+				    const long *a, const struct capdesc *ad,
+				    int i, long ret, int failed)
 {
 	unsigned cap = ad->cap;
-	uintptr_t addr = (uintptr_t)rec->args[i];
+	uintptr_t addr = (uintptr_t)a[i];
 	size_t max = sct_hot.str_max, n = 0;
 	if (cap == SCT_CAP_NONE || !addr)
 		return;
@@ -758,19 +758,19 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 	case SCT_CAP_LENIN:
 	case SCT_CAP_BUFOUT: {
 		uint64_t want = cap == SCT_CAP_BUFOUT ? (uint64_t)ret
-						      : rec->args[ad->param];
+						      : (uint64_t)a[ad->param];
 		if (cap == SCT_CAP_LENIN)
 			want &= 0xffffffffu;
-		if ((ad->flags & CD_CWD) && want > rec->args[ad->param]) {
-			size_t lim = rec->args[ad->param];
+		if ((ad->flags & CD_CWD) && want > (uint64_t)a[ad->param]) {
+			size_t lim = (size_t)a[ad->param];
 			n = cap_str(cp, d, addr, max < lim ? max : lim, &trunc);
 			if (trunc == 2)
 				trunc = 1;
 			break;
 		}
 		/* longer than the buffer: a datagram cut by MSG_TRUNC */
-		if (cap == SCT_CAP_BUFOUT && want > rec->args[ad->param])
-			want = rec->args[ad->param];
+		if (cap == SCT_CAP_BUFOUT && want > (uint64_t)a[ad->param])
+			want = (uint64_t)a[ad->param];
 		n = want < max ? want : max;
 		if (n > room)
 			n = room;
@@ -780,10 +780,10 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 		 * MSG_TRUNC (discarded, never written) */
 		int trusted = cp->trusted;
 		if (trusted && (ad->flags & CD_DEVWRITE) &&
-		    !write_reads((long)rec->args[0]))
+		    !write_reads(a[0]))
 			trusted = 0;
 		if (trusted && (ad->flags & CD_MSGTRUNC) &&
-		    (rec->args[3] & MSG_TRUNC))
+		    (a[3] & MSG_TRUNC))
 			trusted = 0;
 		size_t asked = n;
 		if (!trusted) {
@@ -945,14 +945,15 @@ static inline SCT_SIGSAFE int arg_wanted(unsigned f, const long *a, int i,
 	return 1;
 }
 
-/* signal-safe: the blobs of call C's arguments, after REC's fixed part,
- * within BOUND bytes of REC.  ERR: the call's errno when FAILED. */
+/* signal-safe: the blobs of call C's arguments, after the arguments REC
+ * keeps, within BOUND bytes of REC.  ERR: the call's errno when FAILED. */
 static SCT_SIGSAFE SCT_HOT __attribute__((noinline)) uint32_t
 capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 	     long r, int failed, int err, unsigned flags, int nargs)
 {
 	const struct nrinfo *ni = &nrinfo[c->nr];
-	struct capture cp = { (unsigned char *)(rec + 1),
+	/* after the arguments the record keeps (write_call()) */
+	struct capture cp = { (unsigned char *)&rec->args[6 - rec->argtrim],
 			      (unsigned char *)rec + SCT_ALIGN(bound),
 			      !(flags & SCT_RF_NORETURN) &&
 				      (!failed || failed_but_read(c->nr, err)) };
@@ -964,7 +965,7 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 		if (__builtin_expect((f & CD_SKIPS) != 0, 0) &&
 		    !arg_wanted(f, c->args, i, nargs, r))
 			continue;
-		capture_arg(&cp, rec, &ni->arg[i], i, r, failed);
+		capture_arg(&cp, rec, c->args, &ni->arg[i], i, r, failed);
 	}
 	return (uint32_t)(cp.p - (unsigned char *)rec);
 }
@@ -1019,16 +1020,24 @@ write_call(struct sct_call *c, uint64_t end, long r, int failed,
 			: t->trap_uc	  ? sct_stack_trapped(t->trap_uc)
 					  : sct_stack_wrapped(c->frame);
 	rec->tid = (uint32_t)(tid ? tid : t->tid);
-	rec->_pad = 0;
 	rec->ts = c->ts;
 	rec->dur = end > c->ts ? end - c->ts : 0;
 	rec->ret = r;
-	/* callers always pass six values, zero past the call's own */
+	/* callers always pass six values, zero past the call's own (the
+	 * trap handler's registers past it mean nothing).  All six are
+	 * stored (the reservation has room), but the record keeps only the
+	 * call's own up to the last that is not 0: its blobs, or the next
+	 * record, start over the others (ring.h, argtrim) */
 	const long *a = c->args;
 	rec->args[0] = (uint64_t)a[0], rec->args[1] = (uint64_t)a[1];
 	rec->args[2] = (uint64_t)a[2], rec->args[3] = (uint64_t)a[3];
 	rec->args[4] = (uint64_t)a[4], rec->args[5] = (uint64_t)a[5];
-	uint32_t len = sizeof *rec;
+	unsigned kept = (unsigned)nargs;
+	while (kept && !a[kept - 1])
+		kept--;
+	const uint32_t trim = 6u - kept; /* argtrim and its padding: 1 store */
+	__builtin_memcpy(&rec->argtrim, &trim, sizeof trim);
+	uint32_t len = SCT_REC_HEAD + 8u * kept;
 	if (caps)
 		len = capture_args(c, rec, bound, r, failed, err, flags, nargs);
 	sct_ring_commit_fast(w, rec, len);
@@ -1058,16 +1067,17 @@ SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
 	if (!rec)
 		goto out;
 	unsigned char *base = (unsigned char *)rec;
-	/* all but the first word (len 0: in progress until the commit) */
-	for (size_t i = 8; i < sizeof *rec; i++)
+	/* all of the head but the first word (len 0: in progress until the
+	 * commit); no arguments stored */
+	for (size_t i = 8; i < SCT_REC_HEAD; i++)
 		base[i] = 0;
 	rec->nr = 0;
 	rec->type = (uint16_t)type;
 	rec->tid = (uint32_t)t->tid;
+	rec->argtrim = 6;
 	rec->ts = c.ts;
 	rec->ret = ret;
-	struct capture cp = { (unsigned char *)(rec + 1), base + SCT_ALIGN(bound),
-			      1 };
+	struct capture cp = { base + SCT_REC_HEAD, base + SCT_ALIGN(bound), 1 };
 	if (strv) {
 		struct sct_blob *b = blob_open(&cp, 0xff);
 		if (b) {

@@ -170,7 +170,7 @@ SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need)
 }
 
 /* signal-safe.  Room for a record of LEN bytes (rounded up to 8, at least
- * sizeof(struct sct_rec)) at w->head, after a PAD when it would cross the
+ * SCT_REC_HEAD) at w->head, after a PAD when it would cross the
  * end of the data area, and for the END word after it.  Returns NULL when
  * the record is dropped (counted in hdr->lost).  Stores SCT_WIP_WORD at the
  * record's position: until the matching sct_ring_commit() the record is
@@ -186,8 +186,8 @@ SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 	}
 	const uint64_t size = ring_size(w);
 	uint64_t n = SCT_ALIGN((uint64_t)len);
-	if (n < sizeof(struct sct_rec))
-		n = sizeof(struct sct_rec);
+	if (n < SCT_REC_HEAD)
+		n = SCT_REC_HEAD;
 	if (n > size / 2) {
 		bump(&h->lost);
 		return 0;
@@ -251,10 +251,10 @@ SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
 	uint64_t n = SCT_ALIGN((uint64_t)len);
 	/* Keep the ring well formed even if the caller overstates LEN: never
 	 * past the end of the data area, never over tail (the END word
-	 * included).  reserve() made sure sizeof(struct sct_rec) fits within
+	 * included).  reserve() made sure SCT_REC_HEAD fits within
 	 * both bounds. */
-	if (n < sizeof(struct sct_rec))
-		n = sizeof(struct sct_rec);
+	if (n < SCT_REC_HEAD)
+		n = SCT_REC_HEAD;
 	if (n > size - (pos & w->mask))
 		n = size - (pos & w->mask);
 	if (pos + n + SCT_END_BYTES - w->tail > size)

@@ -298,6 +298,89 @@ static void test_roundtrip(void)
 	tring_free(&t);
 }
 
+/* Write a record whose last TRIM arguments are not stored (ring.h):
+ * args 1..6-TRIM, then one blob "abc" for argument 0; LEN forced when not 0. */
+static uint32_t put_trimmed(struct sct_wring *w, unsigned trim, uint32_t len)
+{
+	struct sct_rec *r = sct_ring_reserve(w, 256);
+	if (!r)
+		return 0;
+	memset((char *)r + 8, 0, SCT_REC_HEAD - 8);
+	r->type = SCT_REC_SYSCALL;
+	r->nr = 7;
+	r->nargs = 6;
+	r->argtrim = (uint8_t)trim;
+	r->ret = 99;
+	unsigned char *p = (unsigned char *)r + SCT_REC_HEAD;
+	for (unsigned i = 0; i + trim < 6; i++, p += 8)
+		*(uint64_t *)(void *)p = i + 1;
+	struct sct_blob *b = (struct sct_blob *)(void *)p;
+	*b = (struct sct_blob){ .arg = 0, .len = 4 };
+	memcpy(b + 1, "abc", 4);
+	p += SCT_ALIGN(sizeof *b + 4);
+	r->nblobs = 1;
+	uint32_t used = len ? len : (uint32_t)(p - (unsigned char *)r);
+	sct_ring_commit(w, r, used);
+	return used;
+}
+
+/* Records keep only their arguments up to the last that is not 0; the
+ * reader puts the others back as 0, its blobs after all six. */
+static void test_argtrim(void)
+{
+	struct tring t;
+	tring_new(&t, 8192, 0);
+	struct sct_wring *w = &t.w;
+	uint32_t lens[7];
+	for (unsigned trim = 0; trim <= 6; trim++)
+		lens[trim] = put_trimmed(w, trim, 0);
+	ok(lens[6] == SCT_REC_HEAD + 16 && lens[0] == sizeof(struct sct_rec) + 16,
+	   "argtrim: 6 args trimmed save 48 bytes (%u, %u)", lens[6], lens[0]);
+	struct sct_rring *rr = ropen(&t, 0);
+	unsigned good = 0;
+	for (unsigned trim = 0; trim <= 6; trim++) {
+		const struct sct_rec *got = sct_rring_next(rr);
+		if (!got)
+			break;
+		struct sct_ev ev;
+		sct_ev_init(&ev, rr->hdr, got);
+		int args_ok = 1;
+		for (unsigned i = 0; i < 6; i++)
+			if (got->args[i] != (i + trim < 6 ? i + 1 : 0))
+				args_ok = 0;
+		if (args_ok && got->argtrim == 0 && got->nr == 7 &&
+		    got->ret == 99 && got->len == sizeof(struct sct_rec) + 16 &&
+		    ev.blob[0] && memcmp(sct_blob_data(ev.blob[0]), "abc", 4) == 0)
+			good++;
+		else
+			diag("argtrim %u: len %u args %d", trim, got->len, args_ok);
+	}
+	is_int(good, 7, "argtrim 0..6: all six arguments, blob after them");
+	ok(sct_rring_next(rr) == NULL && rr->torn_at == SCT_NO_WIP,
+	   "argtrim: then nothing, nothing torn");
+	sct_rring_close(rr);
+	tring_free(&t);
+
+	/* argtrim past 6, or arguments past the record's end: corrupt */
+	for (int k = 0; k < 2; k++) {
+		tring_new(&t, 8192, 0);
+		put_trimmed(&t.w, 6, 0);
+		if (k == 0)
+			put_trimmed(&t.w, 7, 0);
+		else
+			put_trimmed(&t.w, 0, SCT_REC_HEAD + 8); /* 6 args in 64 bytes */
+		put_trimmed(&t.w, 6, 0);
+		rr = ropen(&t, 0);
+		const struct sct_rec *got = sct_rring_next(rr);
+		ok(got && got->len == sizeof(struct sct_rec) + 16 &&
+			   sct_rring_next(rr) == NULL && rr->torn_at != SCT_NO_WIP,
+		   "argtrim: %s: the record before it read, then torn",
+		   k ? "arguments past the end" : "argtrim 7");
+		sct_rring_close(rr);
+		tring_free(&t);
+	}
+}
+
 static void test_pad(void)
 {
 	struct tring t;
@@ -622,6 +705,7 @@ static void test_torn(void)
 	struct sct_rec *r = sct_ring_reserve(w, 200); /* never committed */
 	memset((char *)r + 8, 0x5a, 150); /* all but its first word */
 	r->type = SCT_REC_SYSCALL;        /* as the preload's writer does */
+	r->argtrim = 0;
 	struct sct_rring *rr = ropen(&t, 0);
 	sct_rring_refresh(rr);
 	ok(!rr->writer_dead && rr->torn_at == SCT_NO_WIP,
@@ -831,6 +915,7 @@ int main(void)
 
 	test_init();
 	test_roundtrip();
+	test_argtrim();
 	test_pad();
 	test_drop();
 	test_live();

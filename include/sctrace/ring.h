@@ -41,7 +41,7 @@
 #include <stdint.h>
 
 #define SCT_RING_MAGIC   0x31474e4952544353ULL /* "SCTRING1" little endian */
-#define SCT_RING_VERSION 2
+#define SCT_RING_VERSION 3
 #define SCT_HDR_SIZE     4096u
 #define SCT_NO_WIP       UINT64_MAX /* "no position" (torn_at) */
 #define SCT_ALIGN(n)     (((n) + 7u) & ~(uint64_t)7u)
@@ -119,7 +119,12 @@ enum sct_rec_flags {
 	SCT_RF_ERROR = 1u << 1,    /* ret is -1 and err holds errno */
 };
 
-/* Fixed part of every record.  Followed by blobs (struct sct_blob). */
+/* Fixed part of every record, as readers see it.  Followed by blobs
+ * (struct sct_blob).  In the ring (version 3) a record's trailing zero
+ * arguments are not stored: argtrim of them, the last ones of args[], are
+ * 0 and absent, and the blobs start where args[6 - argtrim] would (a
+ * getppid record is 56 bytes, not 104).  The reader puts them back (sct_rring_next()
+ * returns every record with all six, argtrim 0). */
 struct sct_rec {
 	uint32_t len;       /* whole record in bytes, multiple of 8 */
 	uint16_t type;      /* enum sct_rec_type */
@@ -132,7 +137,8 @@ struct sct_rec {
 	int32_t  err;       /* errno when SCT_RF_ERROR, else 0 */
 	uint32_t stack_id;  /* interned caller stack (issue 5), 0 = none */
 	uint32_t tid;       /* thread that made the call */
-	uint32_t _pad;
+	uint8_t  argtrim;   /* trailing args (all 0) not stored in the ring */
+	uint8_t  _pad[3];
 	uint64_t ts;        /* CLOCK_MONOTONIC ns at entry */
 	uint64_t dur;       /* ns spent in the real call */
 	int64_t  ret;
@@ -164,17 +170,21 @@ _Static_assert(__builtin_offsetof(struct sct_ring_hdr, head) % 64 == 0,
 _Static_assert(__builtin_offsetof(struct sct_ring_hdr, consumed) % 64 == 0,
 	       "reader fields on their own cache line");
 _Static_assert(sizeof(struct sct_rec) == 104, "record layout");
+/* the bytes of a record before its arguments: the shortest record */
+#define SCT_REC_HEAD 56u
+_Static_assert(__builtin_offsetof(struct sct_rec, args) == SCT_REC_HEAD,
+	       "record head");
 
 /* Is WORD (a record's first 8 bytes, len != 0) a well-formed header at a
  * position ROOM bytes before the end of the data area: a PAD reaching
- * that end, or a record of at least sizeof(struct sct_rec) bytes, a
- * multiple of 8, not crossing it?  (Writer and readers alike.) */
+ * that end, or a record of at least SCT_REC_HEAD bytes, a multiple of 8,
+ * not crossing it?  (Writer and readers alike.) */
 static inline int sct_rec_word_ok(uint64_t word, uint64_t room)
 {
 	const uint64_t len = (uint32_t)word;
 	if (((word >> 32) & 0xffff) == SCT_REC_PAD)
 		return len == room;
-	return len >= sizeof(struct sct_rec) && len % 8 == 0 && len <= room;
+	return len >= SCT_REC_HEAD && len % 8 == 0 && len <= room;
 }
 _Static_assert(sizeof(struct sct_rec) % 8 == 0, "record alignment");
 _Static_assert(sizeof(struct sct_blob) == 8, "blob layout");
