@@ -124,13 +124,19 @@ static inline SCT_SIGSAFE void start_time(struct sct_call *c)
 	start_time_slow(c);
 }
 
-/* signal-safe: the end time of call C, now. */
-static inline SCT_SIGSAFE uint64_t end_time(const struct sct_call *c)
+/* signal-safe: the end time of call C of thread T, now. */
+static inline SCT_SIGSAFE uint64_t end_time_of(const struct sct_thread *t,
+					       const struct sct_call *c)
 {
-	double rate = sct_me()->cal_rate;
+	double rate = t->cal_rate;
 	if (__builtin_expect(sct_hot.use_tsc && rate > 0, 1))
 		return c->ts + tsc_ns(rdtsc() - c->tsc, rate);
 	return sct_now();
+}
+
+static inline SCT_SIGSAFE uint64_t end_time(const struct sct_call *c)
+{
+	return end_time_of(sct_me(), c);
 }
 
 static void init_tsc(void)
@@ -957,26 +963,26 @@ capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
 			      (unsigned char *)rec + SCT_ALIGN(bound),
 			      !(flags & SCT_RF_NORETURN) &&
 				      (!failed || failed_but_read(c->nr, err)) };
+	const long *const a = c->args;
 	/* the arguments that capture, in order, below nargs */
 	unsigned m = ni->mask & ((1u << nargs) - 1);
 	for (; m; m &= m - 1) {
 		int i = __builtin_ctz(m);
 		unsigned f = ni->arg[i].flags;
 		if (__builtin_expect((f & CD_SKIPS) != 0, 0) &&
-		    !arg_wanted(f, c->args, i, nargs, r))
+		    !arg_wanted(f, a, i, nargs, r))
 			continue;
-		capture_arg(&cp, rec, c->args, &ni->arg[i], i, r, failed);
+		capture_arg(&cp, rec, a, &ni->arg[i], i, r, failed);
 	}
 	return (uint32_t)(cp.p - (unsigned char *)rec);
 }
 
 /* signal-safe: the body of sct_write_call(), inlined into sct_end().
- * EP: this thread's errno. */
+ * T: the calling thread; EP: its errno. */
 static inline __attribute__((always_inline)) SCT_SIGSAFE void
-write_call(struct sct_call *c, uint64_t end, long r, int failed,
-	   unsigned type, unsigned flags, int tid, const int *ep)
+write_call(struct sct_thread *t, struct sct_call *c, uint64_t end, long r,
+	   int failed, unsigned type, unsigned flags, int tid, const int *ep)
 {
-	struct sct_thread *t = sct_me();
 	const unsigned nr = c->nr;
 	/* the module log follows the executable mappings, whether or not
 	 * the record finds room */
@@ -1048,7 +1054,7 @@ SCT_SIGSAFE void sct_write_call(struct sct_call *c, uint64_t end, long r,
 				int failed, unsigned type, unsigned flags,
 				int tid)
 {
-	write_call(c, end, r, failed, type, flags, tid, &errno);
+	write_call(sct_me(), c, end, r, failed, type, flags, tid, &errno);
 }
 
 SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
@@ -1224,13 +1230,15 @@ SCT_SIGSAFE void sct_entry(struct sct_call *c)
 
 SCT_SIGSAFE SCT_HOT long sct_end(struct sct_call *c, long r, int failed)
 {
-	uint64_t end = end_time(c);
 	struct sct_thread *t = sct_me();
-	sct_unallow(c);
+	uint64_t end = end_time_of(t, c);
+	__asm__ volatile("" ::: "memory");
+	t->sel = c->sel_prev; /* sct_unallow() */
 	int *ep = sct_errno();
 	int e = *ep;
 	t->guard++;
-	write_call(c, end, r, failed, SCT_REC_SYSCALL, 0, t->vchild_tid, ep);
+	write_call(t, c, end, r, failed, SCT_REC_SYSCALL, 0, t->vchild_tid,
+		   ep);
 	t->guard--;
 	*ep = e;
 	return r;
