@@ -18,7 +18,7 @@
 #
 # Every number is the minimum of several runs, the configurations interleaved
 # (these machines are shared and noisy).  Knobs (environment):
-#   RUNS=5 (loop)  PROG_RUNS=11 (programs)  ITERS=2000000  STRACE_ITERS=50000  COLD_ITERS=200000
+#   RUNS=5 (loop)  PAIRED_RUNS=11 (loop's +paired)  PROG_RUNS=11 (programs)  ITERS=2000000  STRACE_ITERS=50000  COLD_ITERS=200000
 #   TRAP_ITERS=500000 (raw_getppid and sudbare; a trapped call costs microseconds)
 #   CALLS="getppid read0 close_bad fstat stat_missing clock_gettime raw_getppid"
 #   FILES=10000 (files in the generated tree)  BIG_RING=16M  ONLY=loop|programs|stacks
@@ -45,6 +45,7 @@ LIB=$B/libsctrace.so LOOP=$B/bench/loop SCT=$B/sctrace BARE=$B/bench/sudbare
 command -v strace >/dev/null 2>&1 || die "strace not installed (apt-get install strace)"
 
 RUNS=${RUNS:-5}
+PAIRED_RUNS=${PAIRED_RUNS:-11}
 PROG_RUNS=${PROG_RUNS:-11}
 ITERS=${ITERS:-2000000}
 STRACE_ITERS=${STRACE_ITERS:-50000}
@@ -249,7 +250,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 	echo "            sctrace's trap layer does (SIGSYS per call)"
 	echo "   +paired: as notrap, the wrapper and libc's own function (looked up in libc.so.6)"
 	echo "            timed in alternating slices of one process (LOOP_PAIRED=1): their"
-	echo "            difference, the median over the runs"
+	echo "            difference, the median over $PAIRED_RUNS runs (the other columns: $RUNS)"
 	echo
 	printf '%-13s %7s %7s %7s %7s %7s %8s | %5s %7s %-5s %7s %-5s %8s %-5s %6s %8s | %10s %-5s\n' \
 		call native off notrap sctrace cold strace "+off" "+notrap" "<=100" "+paired" "<=100" \
@@ -264,8 +265,15 @@ if [ -z "$ONLY" ] || [ "$ONLY" = loop ]; then
 		[ "$call" = raw_getppid ] && configs+=(bare)
 		# libc's own function would trap: not for a raw syscall
 		[ "$call" = raw_getppid ] || configs+=(paired)
-		for ((i = 0; i < RUNS; i++)); do
+		# the paired runs go on after the others: their median needs
+		# more processes than a minimum does
+		for ((i = 0; i < RUNS || i < PAIRED_RUNS; i++)); do
 			for c in $(rotate "$i" "${configs[@]}"); do
+				if [ "$c" = paired ]; then
+					[ "$i" -lt "$PAIRED_RUNS" ] || continue
+				else
+					[ "$i" -lt "$RUNS" ] || continue
+				fi
 				n=$ITERS
 				[ "$call" = raw_getppid ] && n=$TRAP_ITERS
 				[ "$c" = strace ] && n=$STRACE_ITERS
