@@ -1067,7 +1067,7 @@ SCT_SIGSAFE void sct_event(unsigned type, long ret, char *const *strv)
 	w = sct_thread_ring();
 	if (!w)
 		goto out;
-	uint32_t bound = sizeof(struct sct_rec) +
+	uint32_t bound = SCT_REC_HEAD +
 			 (strv ? sizeof(struct sct_blob) + 8 + ARGV_BOUND : 0);
 	struct sct_rec *rec = sct_ring_reserve(w, (uint32_t)SCT_ALIGN(bound));
 	if (!rec)
@@ -1166,10 +1166,18 @@ SCT_SIGSAFE long sct_passed(long r)
 	return r;
 }
 
-SCT_SIGSAFE void sct_unallow(struct sct_call *c)
+/* signal-safe: thread T's selector as it was before call C's real
+ * function (after it, in program order) */
+static inline SCT_SIGSAFE void unallow(struct sct_thread *t,
+				       const struct sct_call *c)
 {
 	__asm__ volatile("" ::: "memory");
-	sct_me()->sel = c->sel_prev;
+	t->sel = c->sel_prev;
+}
+
+SCT_SIGSAFE void sct_unallow(struct sct_call *c)
+{
+	unallow(sct_me(), c);
 }
 
 /* signal-safe: the trap handler's sct_begin: no selector (the handler
@@ -1232,8 +1240,7 @@ SCT_SIGSAFE SCT_HOT long sct_end(struct sct_call *c, long r, int failed)
 {
 	struct sct_thread *t = sct_me();
 	uint64_t end = end_time_of(t, c);
-	__asm__ volatile("" ::: "memory");
-	t->sel = c->sel_prev; /* sct_unallow() */
+	unallow(t, c);
 	int *ep = sct_errno();
 	int e = *ep;
 	t->guard++;

@@ -123,8 +123,8 @@ enum sct_rec_flags {
  * (struct sct_blob).  In the ring (version 3) a record's trailing zero
  * arguments are not stored: argtrim of them, the last ones of args[], are
  * 0 and absent, and the blobs start where args[6 - argtrim] would (a
- * getppid record is 56 bytes, not 104).  The reader puts them back (sct_rring_next()
- * returns every record with all six, argtrim 0). */
+ * getppid record is 56 bytes, not 104).  The reader puts them back:
+ * sct_rring_next() returns every record with all six, argtrim 0. */
 struct sct_rec {
 	uint32_t len;       /* whole record in bytes, multiple of 8 */
 	uint16_t type;      /* enum sct_rec_type */
