@@ -1,12 +1,13 @@
 /* Copies of the traced program's memory on the record path (core.c),
  * without libc: copy_bytes() for bytes known readable, str_words() for a
  * string the kernel has read.  Neither reads a byte outside what it may
- * (str_words: the aligned words that hold the string's bytes, which never
- * cross into the next page) nor writes one outside the copy: checked at
- * page boundaries by tests/test_strcopy.c. */
+ * (str_words: the aligned 16-byte blocks that hold the string's bytes,
+ * which never cross into the next page) nor writes one outside the copy:
+ * checked at page boundaries by tests/test_strcopy.c. */
 #ifndef SCT_STRCOPY_H
 #define SCT_STRCOPY_H
 
+#include <emmintrin.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,63 +64,41 @@ copy_bytes(void *d, const void *s, size_t n)
 }
 
 /* signal-safe: copy the string at SRC, which the kernel has read, to DST:
- * its length, or MAX when it is longer (DST gets no NUL).  A word at a
- * time: aligned 8-byte loads, which never cross a page, so every word
- * that holds a byte of the string is readable; bytes before SRC are
- * masked as non-NUL, and the first NUL found is the string's end (the
- * zero-byte test can only flag more bytes above a real NUL). */
+ * its length, or MAX when it is longer (DST gets no NUL).  The length
+ * first, 16 bytes at a time: aligned loads, which never cross a page, of
+ * blocks that each hold a byte of the string (a block is read only when
+ * the one before had no NUL), the bytes before SRC ignored; then the
+ * bytes themselves, by copy_bytes() (never a byte past the NUL or MAX). */
 static SCT_SIGSAFE SCT_HOT size_t str_words(unsigned char *dst, uintptr_t src,
 				    size_t max)
 {
-	const uint64_t ones = 0x0101010101010101ull, highs = ones << 7;
 	if (!max)
 		return 0;
-	/* the first word, from the one that holds SRC: the bytes before it
-	 * made non-NUL; AVAIL of its bytes are the string's */
-	const unsigned skip = (unsigned)(src & 7);
-	uint64_t v;
-	__builtin_memcpy(&v, (const void *)(src - skip), 8);
-	if (skip)
-		v = v >> (8 * skip) | ~0ull << (64 - 8 * skip);
-	size_t n = 0, avail = 8 - skip;
-	for (;;) {
-		uint64_t z = (v - ones) & ~v & highs;
-		if (!z && avail == 8 && max - n > 8) {
-			/* a whole word of the string, and MAX not reached:
-			 * the next word (aligned, before MAX) holds more */
-			__builtin_memcpy(dst + n, &v, 8);
-			n += 8;
-			__builtin_memcpy(&v, (const void *)(src + n), 8);
-			continue;
-		}
-		size_t k = z ? (size_t)__builtin_ctzll(z) >> 3 : avail;
-		if (k > max - n)
-			k = max - n;
-		/* the K low bytes of V, never a byte more */
-		unsigned char *d = dst + n;
-		if (k == 8) {
-			__builtin_memcpy(d, &v, 8);
-		} else {
-			if (k & 4) {
-				uint32_t x = (uint32_t)v;
-				__builtin_memcpy(d, &x, 4);
-				d += 4, v >>= 32;
+	const __m128i zero = _mm_setzero_si128();
+	const unsigned skip = (unsigned)(src & 15);
+	unsigned nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			       _mm_load_si128((const __m128i *)(src - skip)),
+			       zero)) >> skip;
+	size_t n = 16 - skip;
+	if (nul) {
+		n = (size_t)__builtin_ctz(nul);
+	} else {
+		/* SRC + N is aligned here */
+		while (n < max) {
+			nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+				_mm_load_si128((const __m128i *)(src + n)),
+				zero));
+			if (nul) {
+				n += (size_t)__builtin_ctz(nul);
+				break;
 			}
-			if (k & 2) {
-				uint16_t x = (uint16_t)v;
-				__builtin_memcpy(d, &x, 2);
-				d += 2, v >>= 16;
-			}
-			if (k & 1)
-				*d = (unsigned char)v;
+			n += 16;
 		}
-		n += k;
-		if (z || n == max)
-			return n; /* the NUL, or MAX before it */
-		/* SRC + N is aligned here, and before MAX: in the same page */
-		__builtin_memcpy(&v, (const void *)(src + n), 8);
-		avail = 8;
 	}
+	if (n > max)
+		n = max;
+	copy_bytes(dst, (const void *)src, n);
+	return n;
 }
 
 #endif
