@@ -63,6 +63,13 @@ copy_bytes(void *d, const void *s, size_t n)
 		*dd++ = *ss++;
 }
 
+/* bit I set: byte I of the 16-byte aligned BLOCK is 0 */
+static inline unsigned nul_bits(uintptr_t block)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		_mm_load_si128((const __m128i *)block), _mm_setzero_si128()));
+}
+
 /* signal-safe: copy the string at SRC, which the kernel has read, to DST:
  * its length, or MAX when it is longer (DST gets no NUL).  The length
  * first, 16 bytes at a time: aligned loads, which never cross a page, of
@@ -74,20 +81,15 @@ static SCT_SIGSAFE SCT_HOT size_t str_words(unsigned char *dst, uintptr_t src,
 {
 	if (!max)
 		return 0;
-	const __m128i zero = _mm_setzero_si128();
 	const unsigned skip = (unsigned)(src & 15);
-	unsigned nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			       _mm_load_si128((const __m128i *)(src - skip)),
-			       zero)) >> skip;
+	unsigned nul = nul_bits(src - skip) >> skip;
 	size_t n = 16 - skip;
 	if (nul) {
 		n = (size_t)__builtin_ctz(nul);
 	} else {
 		/* SRC + N is aligned here */
 		while (n < max) {
-			nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-				_mm_load_si128((const __m128i *)(src + n)),
-				zero));
+			nul = nul_bits(src + n);
 			if (nul) {
 				n += (size_t)__builtin_ctz(nul);
 				break;
