@@ -109,7 +109,7 @@ static inline int sct_place_wants(long fd, sct_pread_fn rd)
 	Elf64_Ehdr eh;
 	long n = rd(fd, &eh, sizeof eh, 0);
 	const unsigned char *id = eh.e_ident;
-	if (n < 4 || (n >= 2 && id[0] == '#' && id[1] == '!'))
+	if (n < 4 || (id[0] == '#' && id[1] == '!'))
 		return 1;
 	if (n != sizeof eh || id[0] != ELFMAG0 || id[1] != ELFMAG1 ||
 	    id[2] != ELFMAG2 || id[3] != ELFMAG3)
