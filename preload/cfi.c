@@ -630,24 +630,37 @@ static SCT_SIGSAFE void decide(const struct run *x, struct sct_cfi *out)
 	out->why = SCT_CFI_WHY_OK;
 }
 
+/* signal-safe: the FDE at FDE read up to its augmentation data (R at
+ * it), its CIE in *C, its code range [*BEGIN, *BEGIN + *RANGE); -1 when
+ * malformed */
+static SCT_SIGSAFE int fde_head(uint64_t fde, const struct obj *o,
+				struct rd *r, struct cie *c, uint64_t *begin,
+				uint64_t *range)
+{
+	int wide;
+	uint64_t id;
+	/* the CIE pointer: from itself back to the CIE; 0 is a CIE */
+	if (rd_rec(fde, o, r, &wide))
+		return -1;
+	const uint64_t at = r->p;
+	if (rd_fix(r, wide ? 8 : 4, &id) || id == 0 || id > at - o->lo ||
+	    cie_parse(at - id, o, c))
+		return -1;
+	if (rd_ptr(r, c->fde_enc, o, 0, begin) ||
+	    rd_ptr(r, c->fde_enc & 0x0f, o, 0, range))
+		return -1;
+	return 0;
+}
+
 /* the rule at KEY from the FDE at FDE */
 static SCT_SIGSAFE void fde_eval(uint64_t fde, const struct obj *o,
 				 uint64_t key, struct sct_cfi *out)
 {
 	struct rd r;
-	int wide;
-	uint64_t id, begin, range, n;
+	uint64_t begin, range, n;
 	struct cie c;
 	out->why = SCT_CFI_WHY_BAD;
-	/* the CIE pointer: from itself back to the CIE; 0 is a CIE */
-	if (rd_rec(fde, o, &r, &wide))
-		return;
-	const uint64_t at = r.p;
-	if (rd_fix(&r, wide ? 8 : 4, &id) || id == 0 || id > at - o->lo ||
-	    cie_parse(at - id, o, &c))
-		return;
-	if (rd_ptr(&r, c.fde_enc, o, 0, &begin) ||
-	    rd_ptr(&r, c.fde_enc & 0x0f, o, 0, &range))
+	if (fde_head(fde, o, &r, &c, &begin, &range))
 		return;
 	if (key < begin || key - begin >= range) {
 		out->why = SCT_CFI_WHY_NOFDE;
@@ -750,6 +763,26 @@ SCT_SIGSAFE void sct_cfi_in(const void *hdr, uint64_t lo, uint64_t hi,
 	uint64_t fde = hdr_find((uint64_t)hdr, &o, key, &out->why);
 	if (fde)
 		fde_eval(fde, &o, key, out);
+}
+
+SCT_SIGSAFE int sct_cfi_fde(uint64_t key, uint64_t *lo, uint64_t *hi)
+{
+	struct dl_find_object f;
+	if (_dl_find_object((void *)key, &f) != 0 || !f.dlfo_eh_frame)
+		return -1;
+	const struct obj o = { (uint64_t)f.dlfo_map_start,
+			       (uint64_t)f.dlfo_map_end,
+			       (uint64_t)f.dlfo_eh_frame };
+	unsigned why;
+	uint64_t fde = hdr_find(o.dbase, &o, key, &why), begin, range;
+	struct rd r;
+	struct cie c;
+	if (!fde || fde_head(fde, &o, &r, &c, &begin, &range) ||
+	    key < begin || key - begin >= range)
+		return -1;
+	*lo = begin;
+	*hi = begin + range;
+	return 0;
 }
 
 SCT_SIGSAFE int sct_cfi_find(uint64_t key, struct sct_cfi *out)

@@ -79,6 +79,10 @@ struct sct_cfi {
  * holds KEY. */
 SCT_SIGSAFE int sct_cfi_find(uint64_t key, struct sct_cfi *out);
 
+/* signal-safe: [*LO, *HI), the code range of the FDE covering KEY (its
+ * function, or the part of it the FDE describes); -1 when there is none */
+SCT_SIGSAFE int sct_cfi_fde(uint64_t key, uint64_t *lo, uint64_t *hi);
+
 /* signal-safe: the same in the object whose .eh_frame_hdr is at HDR (NULL:
  * none), reading nothing outside [LO, HI) (the object's mapping).  What
  * sct_cfi_find does once _dl_find_object found the object; tests feed it

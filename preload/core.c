@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "patch.h"
 #include "sctrace/size.h"
 #include "fn.h"
 #include "stack.h"
@@ -1343,6 +1344,13 @@ static void parse_config(void)
 		else if (strcmp(v, "1") != 0)
 			sct_msg("SCTRACE_PLACE=", v, ": not 0 or 1; using 1");
 	}
+	sct_cfg.patch = 1;
+	if ((v = getenv("SCTRACE_PATCH")) && *v) {
+		if (strcmp(v, "0") == 0)
+			sct_cfg.patch = 0;
+		else if (strcmp(v, "1") != 0)
+			sct_msg("SCTRACE_PATCH=", v, ": not 0 or 1; using 1");
+	}
 	if ((v = getenv("SCTRACE_DIR")) && *v) {
 		sct_stpcpy(sct_cfg.dir, v, sct_cfg.dir + sizeof sct_cfg.dir);
 	} else {
@@ -1480,6 +1488,7 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 	pthread_atfork(0, 0, sct_after_fork_child);
 	sct_hot.enabled = 1;
 	sct_trap_init();
+	sct_patch_init(sct_cfg.patch);
 	t->guard--;
 	long envc = 0;
 	while (envp && envp[envc])

@@ -62,6 +62,9 @@ struct sct_config {
 	 * fallback lists sites only in an image placed by sctrace or a
 	 * traced parent */
 	int place_required;
+	/* SCTRACE_PATCH (default 1; 0: never): sites of libc and the loader
+	 * that keep trapping are patched (preload/patch.c) */
+	int patch;
 	uint64_t ring_size;    /* data bytes per ring, power of two */
 	/* what every traced call reads is in sct_hot (sct.h) */
 };

@@ -33,6 +33,7 @@
 
 #include "core.h"
 #include "fn.h"
+#include "patch.h"
 #include "stack.h"
 #include "ucregs.h"
 
@@ -60,6 +61,7 @@ _Static_assert(UC_GREG(R8) == UC_OFF(gregs[REG_R8]) &&
 #define SI_SYS_USER_DISPATCH 2
 #define SI_SYS_SECCOMP 1
 #define PR_GET_SECCOMP_ 21
+#define PR_SET_SECCOMP_ 22
 #define K_SA_RESTORER 0x04000000ul
 #define K_SA_SIGINFO 4ul
 #define K_SA_NODEFER 0x40000000ul
@@ -129,7 +131,8 @@ SCT_SIGSAFE void sct_trap_arm_thread(void)
 
 /* signal-safe: wrappers whose syscall the handler must see: it changes
  * signal masks or actions (SIGSYS kept out), forks (the child is re-armed
- * by the handler), or is exit (atexit handlers run first, trapped). */
+ * by the handler), is exit (atexit handlers run first, trapped), or may
+ * install a seccomp filter (patch.c stops patching). */
 SCT_SIGSAFE int sct_trap_adopts(unsigned nr)
 {
 	switch (nr) {
@@ -138,6 +141,7 @@ SCT_SIGSAFE int sct_trap_adopts(unsigned nr)
 	case __NR_epoll_pwait: case __NR_epoll_pwait2:
 	case __NR_clone: case __NR_clone3: case __NR_fork: case __NR_vfork:
 	case __NR_exit_group: case __NR_rt_sigpending:
+	case __NR_seccomp: case __NR_prctl: /* a filter: no more patching */
 		return 1;
 	}
 	return 0;
@@ -414,6 +418,8 @@ static SCT_SIGSAFE long do_clone(long nr, long *a, ucontext_t *uc,
 	} else {
 		flags = SIGCHLD;
 	}
+	if ((flags & F_CLONE_VM) && !(flags & F_CLONE_VFORK))
+		sct_patch_threads(); /* a thread, or as good as one */
 	if (top) { /* the child starts on its own stack */
 		long block[2] = { (long)flags, (long)g[REG_RIP] };
 		if (top & 7 || sct_safe_write(top - sizeof block, block,
@@ -470,14 +476,11 @@ static SCT_SIGSAFE void trap_end(struct sct_call *c, long r, unsigned flags,
 	t->trap_uc = prev;
 }
 
-static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+/* signal-safe: a dispatched call, trapped with context UC (a SIGSYS's,
+ * or one built by a patched site's slot: SLOT, no vector state), done
+ * and recorded; UC's rax gets the result */
+static SCT_SIGSAFE void dispatch(ucontext_t *uc, int slot)
 {
-	ucontext_t *uc = ucv;
-	if (si->si_code != SI_SYS_USER_DISPATCH &&
-	    (si->si_code != SI_SYS_SECCOMP || si->si_errno != SCT_SECCOMP_DATA)) {
-		forward(sig, si, uc);
-		return;
-	}
 	int saved_errno = errno;
 	struct sct_thread *t = &sct_self;
 	/* seccomp traps calls made inside a wrapper too: performed here, the
@@ -492,6 +495,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		fn = t->adopt_fn;
 		t->adopt_fn = 0;
 	}
+	if (nr == __NR_seccomp || (nr == __NR_prctl && a[0] == PR_SET_SECCOMP_))
+		sct_patch_stop(); /* its filter could refuse (or kill) our mprotect */
 	struct sct_call c;
 	int traced = !wrapped && nr >= 0 && nr < 65536 &&
 		     sct_trap_begin(&c, fn, (unsigned)nr, a);
@@ -572,6 +577,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (traced)
 		trap_end(&c, r, 0, uc);
 	g[REG_RAX] = r;
+	if (!slot && !wrapped)
+		sct_patch_note((uint64_t)g[REG_RIP], nr);
 	errno = saved_errno;
 	/* 64-bit code (cs 0x33) with its vector state in the frame */
 	if (resume_direct && (g[REG_CSGSFS] & 0xffff) == 0x33 &&
@@ -582,6 +589,21 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	if (nr == __NR_rt_sigprocmask &&
 	    sct_raw4(__NR_rt_sigprocmask, SIG_BLOCK, 0, &now, 8) == 0)
 		*(uint64_t *)&uc->uc_sigmask = now;
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+{
+	if (si->si_code != SI_SYS_USER_DISPATCH &&
+	    (si->si_code != SI_SYS_SECCOMP || si->si_errno != SCT_SECCOMP_DATA)) {
+		forward(sig, si, ucv);
+		return;
+	}
+	dispatch(ucv, 0);
+}
+
+SCT_SIGSAFE void sct_trap_slot(ucontext_t *uc)
+{
+	dispatch(uc, 1);
 }
 
 /* ---- set-up ------------------------------------------------------------- */

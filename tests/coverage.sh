@@ -5,9 +5,11 @@
 # in each trap mode the kernel has, with caller stacks off and on (the
 # default unwinder; SCTRACE_UNWIND=libunwind too in the first mode).  Each
 # check passes when every program's share of strace's syscalls that
-# sctrace saw too is at least 99%.  A mode below that is run once more
-# (a program's own calls vary a little from run to run: futex waits of
-# python3's threads) and fails if it is below again.
+# sctrace saw too is at least 99%.  A mode below that is run up to twice
+# more (a program's own calls vary a little from run to run: futex waits
+# of python3's threads, and the SIGCHLDs of sh-pipe's children: strace
+# itself sees 4 to 7 rt_sigreturn in runs of the same pipeline) and fails
+# if it is below every time.
 #
 # Runs in the plain build only: the preload is the same in a sanitizer
 # build, whose dumper only makes the runs slower.  TAP; exit 77 (skip)
@@ -49,7 +51,7 @@ for c in "${checks[@]}"; do
 	IFS=: read -r m s u <<<"$c"
 	n=$((n + 1))
 	desc="SCTRACE_TRAP=$m SCTRACE_STACK=$s$([ "$s" = 0 ] || echo " SCTRACE_UNWIND=$u"): every program >= 99% of strace's calls"
-	for try in 1 2; do
+	for try in 1 2 3; do
 		SCTRACE_TRAP=$m SCTRACE_STACK=$s SCTRACE_UNWIND=$u bash "$SRC/bench/coverage.sh" "$BUILD" >"$T/out" 2>&1
 		rc=$?
 		low=$(awk '$5 ~ /^[0-9.]+$/ && $5 + 0 < 99 { print $1 " " $5 "%" }' "$T/out")

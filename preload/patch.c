@@ -1,0 +1,445 @@
+/* Patched syscall sites: libc's and the loader's internal calls without a
+ * SIGSYS each.
+ *
+ * Under Syscall User Dispatch every syscall that no wrapper made traps:
+ * ~2-4 us a call on these VMs, nearly all of it the kernel's signal
+ * delivery.  A program that makes the same internal call over and over
+ * (find: fdopendir's fstat and fcntl, readdir's getdents64, closedir's
+ * close) pays it each time.  So a site that traps a second time is
+ * patched, when it is safe to:
+ *  - in libc.so.6 or the loader, never the program's own code;
+ *  - the site is `mov $NR, %eax` (b8 imm32) right before the `syscall`,
+ *    and a decoder walking the instructions from the start of the site's
+ *    function (its FDE) lands exactly on that mov: it is an instruction,
+ *    not bytes inside another one;
+ *  - NR is a plain call (no signal mask, clone, exec, exit, sigreturn:
+ *    those keep the handler, which needs the signal's context);
+ *  - the process has one thread (glibc's __libc_single_threaded, and no
+ *    thread cloned behind its back): nothing runs the 5 bytes while they
+ *    change, with every signal blocked meanwhile;
+ *  - a slot (patch.S) is free and within a rel32 jump.
+ * The 5-byte mov becomes `jmp slot` (the page made writable, then given
+ * back its protection); the syscall instruction after it stays, so code
+ * that jumps straight to it still traps.  The slot does the call and
+ * records it as the trap would have (via trap, the same stack: the
+ * handler's code runs on a context built from the registers), without
+ * the signal.  SCTRACE_PATCH=0 turns this off.
+ *
+ * Everything here is signal-safe: called from the SIGSYS handler. */
+#include <errno.h>
+#include <link.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+
+#include "core.h"
+#include "cfi.h"
+#include "patch.h"
+#include "ucregs.h"
+
+#define NSLOT 64 /* as in patch.S */
+#define PAGE 4096ul
+
+extern char sct_patch_slots[] __attribute__((visibility("hidden")));
+/* read by the slots: the selector's %fs offset, each slot's call and
+ * return address */
+long sct_patch_seloff __attribute__((visibility("hidden")));
+uint32_t sct_patch_nr[NSLOT] __attribute__((visibility("hidden")));
+uint64_t sct_patch_ret[NSLOT] __attribute__((visibility("hidden")));
+_Static_assert(sizeof(long) == 8, "x86-64");
+
+/* 1: on; 0: off (SCTRACE_PATCH=0, no SUD, or a refusal that would repeat) */
+static int patch_on;
+/* a thread was cloned by a raw clone (glibc's flag misses it) */
+static int patch_mt;
+static unsigned nslots;
+static int filter_checked;
+/* sites seen trapping, by address after the syscall: how often (a site
+ * is looked at once, on its second trap); open addressing, never emptied */
+#define NSEEN 256
+static struct {
+	uint64_t end;
+	uint32_t n;
+} seen[NSEEN];
+
+extern char __libc_single_threaded;
+
+void sct_patch_init(int on)
+{
+	patch_on = on && sct_hot.trap_mode == SCT_TRAP_SUD;
+}
+
+SCT_SIGSAFE void sct_patch_stop(void)
+{
+	patch_on = 0;
+}
+
+/* signal-safe: this process runs under a seccomp filter, or cannot tell
+ * (/proc/self/status' Seccomp line: 0 none, 1 strict, 2 filter), which
+ * might refuse, trap or kill the patching's mprotect.  Filters the
+ * program installs later stop the patching in trap.c. */
+static SCT_SIGSAFE int filtered(void)
+{
+	char buf[4096];
+	long fd = sct_raw4(__NR_openat, AT_FDCWD, "/proc/self/status",
+			   O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 1;
+	long n = sct_raw3(__NR_read, fd, buf, sizeof buf - 1);
+	sct_raw1(__NR_close, fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = 0;
+	for (long i = 0; i + 10 < n; i++)
+		if (buf[i] == '\n' && sct_strncmp(buf + i + 1, "Seccomp:\t", 9) == 0)
+			return buf[i + 10] != '0';
+	return 1;
+}
+
+SCT_SIGSAFE void sct_patch_threads(void)
+{
+	patch_mt = 1;
+}
+
+/* ---- which calls ------------------------------------------------------- */
+
+/* signal-safe: a call the slot may make: plain in the handler (its
+ * default case), returning to the site, touching no signal state */
+static SCT_SIGSAFE int plain(long nr)
+{
+	switch (nr) {
+	case __NR_read: case __NR_write: case __NR_open: case __NR_close:
+	case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_poll:
+	case __NR_lseek: case __NR_mmap: case __NR_mprotect:
+	case __NR_munmap: case __NR_brk: case __NR_ioctl:
+	case __NR_pread64: case __NR_pwrite64: case __NR_readv:
+	case __NR_writev: case __NR_access: case __NR_sched_yield:
+	case __NR_mremap: case __NR_madvise: case __NR_dup: case __NR_dup2:
+	case __NR_nanosleep: case __NR_getpid: case __NR_socket:
+	case __NR_connect: case __NR_accept: case __NR_sendto:
+	case __NR_recvfrom: case __NR_sendmsg: case __NR_recvmsg:
+	case __NR_shutdown: case __NR_bind: case __NR_listen:
+	case __NR_getsockname: case __NR_getpeername: case __NR_socketpair:
+	case __NR_setsockopt: case __NR_getsockopt: case __NR_wait4:
+	case __NR_uname: case __NR_fcntl: case __NR_flock: case __NR_fsync:
+	case __NR_fdatasync: case __NR_ftruncate: case __NR_getcwd:
+	case __NR_chdir: case __NR_fchdir: case __NR_rename: case __NR_mkdir:
+	case __NR_rmdir: case __NR_unlink: case __NR_readlink:
+	case __NR_fchmod: case __NR_umask: case __NR_getrlimit:
+	case __NR_getrusage: case __NR_sysinfo: case __NR_getuid:
+	case __NR_getgid: case __NR_geteuid: case __NR_getegid:
+	case __NR_getppid: case __NR_statfs: case __NR_fstatfs:
+	case __NR_gettid: case __NR_futex: case __NR_sched_getaffinity:
+	case __NR_getdents64: case __NR_fadvise64: case __NR_clock_gettime:
+	case __NR_clock_nanosleep: case __NR_epoll_wait: case __NR_epoll_ctl:
+	case __NR_openat: case __NR_mkdirat: case __NR_newfstatat:
+	case __NR_unlinkat: case __NR_renameat: case __NR_readlinkat:
+	case __NR_faccessat: case __NR_utimensat: case __NR_fallocate:
+	case __NR_eventfd2: case __NR_epoll_create1: case __NR_dup3:
+	case __NR_pipe2: case __NR_preadv: case __NR_pwritev:
+	case __NR_prlimit64: case __NR_getrandom: case __NR_statx:
+	case __NR_renameat2: case __NR_copy_file_range: case __NR_faccessat2:
+	case __NR_accept4: case __NR_sendmmsg: case __NR_recvmmsg:
+	case __NR_lgetxattr: case __NR_getxattr: case __NR_fgetxattr:
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- an x86-64 instruction's length ------------------------------------ */
+
+/* signal-safe: the length of the instruction at P (no byte read at or
+ * past END), 0 when it is not one this decoder knows: the general
+ * instructions, x87, SSE (legacy encodings) and the 0f 38 / 0f 3a maps;
+ * never VEX, EVEX, 3DNow! nor anything invalid in 64-bit mode. */
+static SCT_SIGSAFE unsigned insn_len(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *q = p;
+	int opsize16 = 0, rexw = 0;
+	for (;; q++) { /* legacy prefixes */
+		if (q >= end || q - p > 14)
+			return 0;
+		uint8_t b = *q;
+		if (b == 0x66)
+			opsize16 = 1;
+		else if (!(b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
+			   b == 0x64 || b == 0x65 || b == 0x67 || b == 0xf0 ||
+			   b == 0xf2 || b == 0xf3))
+			break;
+	}
+	if ((*q & 0xf0) == 0x40) { /* REX */
+		rexw = (*q & 8) != 0;
+		if (++q >= end)
+			return 0;
+	}
+	uint8_t op = *q++;
+	int modrm = 0;
+	unsigned imm = 0;
+	const unsigned z = opsize16 ? 2 : 4; /* an operand-size immediate */
+	if (op == 0x0f) {
+		if (q >= end)
+			return 0;
+		uint8_t o2 = *q++;
+		if (o2 == 0x38) {
+			if (q >= end)
+				return 0;
+			q++;
+			modrm = 1;
+		} else if (o2 == 0x3a) {
+			if (q >= end)
+				return 0;
+			q++;
+			modrm = 1;
+			imm = 1;
+		} else if (o2 == 0x0f || o2 == 0x04 || o2 == 0x0a ||
+			   o2 == 0x0c || (o2 >= 0x24 && o2 <= 0x27) ||
+			   o2 == 0x36 || o2 == 0x39 || (o2 >= 0x3b && o2 <= 0x3f) ||
+			   o2 == 0xa6 || o2 == 0xa7 || o2 == 0x7a || o2 == 0x7b) {
+			return 0;
+		} else if (o2 >= 0x80 && o2 <= 0x8f) { /* jcc rel32 */
+			imm = 4;
+		} else if ((o2 >= 0x05 && o2 <= 0x09) || o2 == 0x0b ||
+			   o2 == 0x0e || (o2 >= 0x30 && o2 <= 0x35) ||
+			   o2 == 0x37 || o2 == 0x77 || o2 == 0xa0 ||
+			   o2 == 0xa1 || o2 == 0xa2 || o2 == 0xa8 ||
+			   o2 == 0xa9 || o2 == 0xaa || (o2 >= 0xc8 && o2 <= 0xcf)) {
+			/* no operand bytes */
+		} else {
+			modrm = 1;
+			if ((o2 >= 0x70 && o2 <= 0x73) || o2 == 0xa4 ||
+			    o2 == 0xac || o2 == 0xba || o2 == 0xc2 ||
+			    (o2 >= 0xc4 && o2 <= 0xc6))
+				imm = 1;
+		}
+	} else if (op < 0x40) {
+		unsigned lo = op & 7;
+		if ((op & 0xf8) == 0x20 && lo >= 6) /* 26/2e prefixes, 27/2f */
+			return 0;
+		if ((op & 0xf8) == 0x30 && lo >= 6)
+			return 0;
+		if (lo >= 6) /* push/pop of segments: invalid in 64-bit mode */
+			return 0;
+		modrm = lo < 4;
+		imm = lo == 4 ? 1 : lo == 5 ? z : 0;
+	} else if (op >= 0x50 && op <= 0x5f) {
+	} else if (op == 0x63) {
+		modrm = 1;
+	} else if (op == 0x68) {
+		imm = z;
+	} else if (op == 0x69) {
+		modrm = 1, imm = z;
+	} else if (op == 0x6a) {
+		imm = 1;
+	} else if (op == 0x6b) {
+		modrm = 1, imm = 1;
+	} else if (op >= 0x6c && op <= 0x6f) {
+	} else if (op >= 0x70 && op <= 0x7f) {
+		imm = 1;
+	} else if (op == 0x80 || op == 0x83) {
+		modrm = 1, imm = 1;
+	} else if (op == 0x81) {
+		modrm = 1, imm = z;
+	} else if (op >= 0x84 && op <= 0x8f) {
+		modrm = 1;
+	} else if (op >= 0x90 && op <= 0x9f) {
+		if (op == 0x9a)
+			return 0;
+	} else if (op >= 0xa0 && op <= 0xa3) {
+		imm = 8; /* moffs64 (a 0x67 prefix is not expected here) */
+	} else if (op == 0xa8) {
+		imm = 1;
+	} else if (op == 0xa9) {
+		imm = z;
+	} else if ((op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf)) {
+	} else if (op >= 0xb0 && op <= 0xb7) {
+		imm = 1;
+	} else if (op >= 0xb8 && op <= 0xbf) {
+		imm = rexw ? 8 : z;
+	} else if (op == 0xc0 || op == 0xc1 || op == 0xc6) {
+		modrm = 1, imm = 1;
+	} else if (op == 0xc7) {
+		modrm = 1, imm = z;
+	} else if (op == 0xc2 || op == 0xca) {
+		imm = 2;
+	} else if (op == 0xc8) {
+		imm = 3;
+	} else if (op == 0xc3 || op == 0xc9 || op == 0xcb || op == 0xcc ||
+		   op == 0xcf) {
+	} else if (op == 0xcd) {
+		imm = 1;
+	} else if ((op >= 0xd0 && op <= 0xd3) || (op >= 0xd8 && op <= 0xdf)) {
+		modrm = 1;
+	} else if (op == 0xd7) {
+	} else if ((op >= 0xe0 && op <= 0xe7) || op == 0xeb) {
+		imm = 1;
+	} else if (op == 0xe8 || op == 0xe9) {
+		imm = 4;
+	} else if ((op >= 0xec && op <= 0xef) || op == 0xf1 || op == 0xf4 ||
+		   op == 0xf5 || (op >= 0xf8 && op <= 0xfd)) {
+	} else if (op == 0xf6 || op == 0xf7) {
+		if (q >= end)
+			return 0;
+		modrm = 1;
+		if (((*q >> 3) & 7) < 2) /* test r/m, imm */
+			imm = op == 0xf6 ? 1 : z;
+	} else if (op == 0xfe || op == 0xff) {
+		modrm = 1;
+	} else {
+		return 0; /* 06-07 0e 16-17 1e-1f 60-62 82 c4 c5 ce d4-d6 ea ... */
+	}
+	if (modrm) {
+		if (q >= end)
+			return 0;
+		uint8_t m = *q++;
+		unsigned mod = m >> 6, rm = m & 7;
+		if (mod != 3 && rm == 4) { /* SIB */
+			if (q >= end)
+				return 0;
+			uint8_t sib = *q++;
+			if (mod == 0 && (sib & 7) == 5)
+				q += 4;
+		} else if (mod == 0 && rm == 5) { /* rip + disp32 */
+			q += 4;
+		}
+		if (mod == 1)
+			q += 1;
+		else if (mod == 2)
+			q += 4;
+	}
+	q += imm;
+	if (q > end || q - p > 15)
+		return 0;
+	return (unsigned)(q - p);
+}
+
+/* ---- the site ---------------------------------------------------------- */
+
+/* signal-safe: the object holding ADDR is libc.so.6 or the loader */
+static SCT_SIGSAFE int ours_to_patch(const struct dl_find_object *f)
+{
+	const struct link_map *l = f->dlfo_link_map;
+	const char *n = l && l->l_name ? l->l_name : "";
+	const char *b = n;
+	for (const char *s = n; *s; s++)
+		if (*s == '/')
+			b = s + 1;
+	return sct_strncmp(b, "libc.so.6", 10) == 0 ||
+	       sct_strncmp(b, "ld-linux-x86-64.so.2", 21) == 0;
+}
+
+/* signal-safe: the mov of the site ending at END (after its syscall) is
+ * an instruction of its function and NR its number; 0 if not sure */
+static SCT_SIGSAFE int site_ok(uint64_t end, long nr)
+{
+	const uint8_t *mov = (const uint8_t *)(end - 7);
+	struct dl_find_object f;
+	if (_dl_find_object((void *)mov, &f) != 0 || !ours_to_patch(&f) ||
+	    (uint64_t)f.dlfo_map_start > end - 7 ||
+	    (uint64_t)f.dlfo_map_end < end)
+		return 0;
+	uint32_t imm;
+	memcpy(&imm, mov + 1, 4);
+	if (mov[0] != 0xb8 || imm != (uint32_t)nr || mov[5] != 0x0f ||
+	    mov[6] != 0x05)
+		return 0;
+	uint64_t lo, hi;
+	if (sct_cfi_fde(end - 2, &lo, &hi) != 0 || lo > end - 7 || hi < end ||
+	    end - 7 - lo > 65536)
+		return 0;
+	const uint8_t *p = (const uint8_t *)lo;
+	while (p < mov) {
+		unsigned n = insn_len(p, (const uint8_t *)hi);
+		if (!n)
+			return 0;
+		p += n;
+	}
+	return p == mov;
+}
+
+/* signal-safe: replace the 5 bytes at AT by a jump to slot K */
+static SCT_SIGSAFE int write_jump(uint8_t *at, unsigned k)
+{
+	uint64_t slot = (uint64_t)sct_patch_slots + 64 * k;
+	int64_t rel = (int64_t)(slot - ((uint64_t)at + 5));
+	if (rel != (int32_t)rel)
+		return -1;
+	uint64_t pg = (uint64_t)at & ~(PAGE - 1);
+	uint64_t len = (((uint64_t)at + 5 + PAGE - 1) & ~(PAGE - 1)) - pg;
+	if (sct_raw3(__NR_mprotect, pg, len,
+		     PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {
+		patch_on = 0; /* refused here: it would be every time */
+		return -1;
+	}
+	uint8_t code[5] = { 0xe9 };
+	int32_t r32 = (int32_t)rel;
+	memcpy(code + 1, &r32, 4);
+	for (int i = 4; i >= 0; i--) /* the opcode last */
+		((volatile uint8_t *)at)[i] = code[i];
+	if (sct_raw3(__NR_mprotect, pg, len, PROT_READ | PROT_EXEC) != 0)
+		patch_on = 0;
+	return 0;
+}
+
+SCT_SIGSAFE void sct_patch_note(uint64_t end, long nr)
+{
+	if (!patch_on || !plain(nr) || patch_mt || !__libc_single_threaded)
+		return;
+	unsigned h = (unsigned)((end * 0x9e3779b97f4a7c15ull) >> 56);
+	unsigned i, n = 0;
+	for (i = 0; i < 16; i++) {
+		unsigned s = (h + i) & (NSEEN - 1);
+		if (seen[s].end == end) {
+			n = ++seen[s].n;
+			break;
+		}
+		if (!seen[s].end) {
+			seen[s].end = end;
+			seen[s].n = 1;
+			return;
+		}
+	}
+	/* the second trap here; nothing runs alongside (one thread) */
+	if (n != 2 || nslots >= NSLOT)
+		return;
+	if (!sct_patch_seloff) {
+		long off = sct_hot.self_off;
+		if (!off)
+			return;
+		sct_patch_seloff = off + (long)offsetof(struct sct_thread, sel);
+	}
+	if (!site_ok(end, nr))
+		return;
+	uint64_t all = ~0ull, old;
+	if (sct_raw4(__NR_rt_sigprocmask, SIG_SETMASK, &all, &old, 8) != 0)
+		return;
+	/* once: (signals blocked, one thread: nobody sees the fd) */
+	if (!nslots && !filter_checked && (filter_checked = 1, filtered()))
+		patch_on = 0;
+	unsigned k = nslots;
+	sct_patch_nr[k] = (uint32_t)nr;
+	sct_patch_ret[k] = end;
+	if (patch_on && write_jump((uint8_t *)(end - 7), k) == 0)
+		nslots = k + 1;
+	sct_raw4(__NR_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+}
+
+/* Called by patch.S with the program's registers in F (a gregs array, the
+ * slot after it): the handler's work on a context made of them. */
+SCT_SIGSAFE long sct_patch_slow(long *f)
+{
+	ucontext_t uc;
+	greg_t *g = uc.uc_mcontext.gregs;
+	for (int i = 0; i <= EFL; i++)
+		g[i] = f[i];
+	g[REG_RAX] = sct_patch_nr[f[18]];
+	g[REG_RCX] = g[REG_RIP];
+	g[REG_R11] = 0;
+	g[REG_EFL] = 0;
+	g[REG_CSGSFS] = 0; /* not resumed as a signal (trap.c) */
+	uc.uc_mcontext.fpregs = 0;
+	sct_trap_slot(&uc);
+	return g[REG_RAX];
+}
