@@ -17,6 +17,9 @@
  *  - the process has one thread (glibc's __libc_single_threaded, and no
  *    thread cloned behind its back): nothing runs the 5 bytes while they
  *    change, with every signal blocked meanwhile;
+ *  - no seccomp filter (its Seccomp line in /proc/self/status, read once;
+ *    a filter the program installs later stops the patching, trap.c): a
+ *    filter might refuse, trap or kill the mprotect;
  *  - a slot (patch.S) is free and within a rel32 jump.
  * The 5-byte mov becomes `jmp slot` (the page made writable, then given
  * back its protection); the syscall instruction after it stays, so code
