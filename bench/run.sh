@@ -163,7 +163,8 @@ trapmode=-
 if as sctrace "$LOOP" getppid 1 >/dev/null 2>&1 && "$SCT" ls "$R" >"$T/ls.out" 2>/dev/null; then
 	trapmode=$(awk 'NR == 2 { print $(NF - 1) }' "$T/ls.out")
 fi
-echo "trap layer in the sctrace columns: ${trapmode:--} (SCTRACE_TRAP=${SCTRACE_TRAP:-auto});" \
+echo "trap layer in the sctrace columns: ${trapmode:--} (SCTRACE_TRAP=${SCTRACE_TRAP:-auto}," \
+	"SCTRACE_PATCH=${SCTRACE_PATCH:-1});" \
 	"caller stacks: SCTRACE_STACK=$SCTRACE_STACK${SCTRACE_UNWIND:+ SCTRACE_UNWIND=$SCTRACE_UNWIND}"
 
 # the real programs of sections 2 and 4 (once): a generated tree, an sqlite
