@@ -510,25 +510,30 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
 }
 
 /* The memo: the stacks this thread interned lately, by where their walk
- * started, each with the words its walk read (unwind.h).  A call made
- * again from the same place with the same words on the stack has the
- * same stack: checking ~20 words costs a fraction of the walk (whose rule
- * lookups miss the cache in a busy program) and of the interning.  2-way
- * sets: a call site reached through two callers keeps both.  Mapped for
- * a thread by its first capture (raw mmap, ~53 KiB of address space, a
- * page touched per set used), unmapped when the thread exits.  Only for
- * the eh and libunwind walk (fast), and never in a capture nested in
- * another (a signal handler's, while in_unwind). */
+ * started, each with where its walk read the stack (unwind.h) and a sum of
+ * the words it found there.  A call made again from the same place with
+ * the same words on the stack has the same stack: reading ~20 words costs
+ * a fraction of the walk (whose rule lookups miss the cache in a busy
+ * program) and of the interning.  The sum, not the words: an entry is two
+ * cache lines, not seven, and a busy program meets its memo cold (a sum
+ * step is a bijection of the running sum for a given word, so stacks that
+ * differ in one word never have the same sum; in more, by a 2^-64
+ * chance).  2-way sets: a call site reached through two callers keeps
+ * both.  Mapped for a thread by its first capture (raw mmap, 16 KiB,
+ * populated), unmapped when the thread exits.  Only for the eh and
+ * libunwind walk (fast), and never in a capture nested in another (a
+ * signal handler's, while in_unwind). */
 #define MEMO_SETS 64u
 struct memo {
 	uint64_t ip, sp, bp;  /* the walk's start; ip 0: empty */
+	uint64_t sum;         /* memo_sum() of the words read */
 	uint32_t file;        /* stk.file when interned: ids are per file */
 	uint32_t gen;         /* sct_unw_gen when walked */
 	uint32_t id;
 	uint8_t exact, bp_used, n;
-	uint32_t off[SCT_TRAIL_MAX]; /* words read: at sp + off[i] */
-	uint64_t val[SCT_TRAIL_MAX]; /* ... holding val[i] */
-};
+	uint16_t off[SCT_TRAIL_MAX]; /* words read: at sp + off[i] */
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct memo) == 128, "a memo entry: two cache lines");
 #define MEMO_BYTES (((2 * MEMO_SETS * sizeof(struct memo)) + PAGE - 1) & ~(PAGE - 1))
 /* (2 x MEMO_SETS of them in sct_thread.memo) */
 
@@ -563,17 +568,24 @@ SCT_SIGSAFE void sct_stack_thread_exit(void)
 		sct_raw2(__NR_munmap, m, MEMO_BYTES);
 }
 
+/* the memo's sum after word V: each step a bijection of S (xor, times an
+ * odd constant, xorshift) */
+static inline uint64_t memo_step(uint64_t s, uint64_t v)
+{
+	s = (s ^ v) * 0x9e3779b97f4a7c15ull;
+	return s ^ (s >> 29);
+}
+
 static inline int memo_same(const struct memo *m, uint64_t ip, uint64_t sp,
 			    uint64_t bp, int exact, uint32_t gen)
 {
 	if (m->ip != ip || m->sp != sp || (m->bp_used && m->bp != bp) ||
 	    m->file != stk.file || m->gen != gen || m->exact != exact)
 		return 0;
-	unsigned i = 0, k = m->n;
-	while (i < k &&
-	       *(const volatile uint64_t *)(sp + m->off[i]) == m->val[i])
-		i++;
-	return i == k;
+	uint64_t s = 0;
+	for (unsigned i = 0, k = m->n; i < k; i++)
+		s = memo_step(s, *(const volatile uint64_t *)(sp + m->off[i]));
+	return s == m->sum;
 }
 
 /* signal-safe: the id of the stack from (IP, SP, BP, EXACT), walked and
@@ -596,17 +608,19 @@ stack_walk_id(struct sct_thread *t, struct memo *set, uint32_t gen,
 	if (tr.n == SCT_TRAIL_NONE || !id)
 		return id;
 	for (unsigned i = 0; i < tr.n; i++)
-		if (tr.at[i] - sp > UINT32_MAX)
+		if (tr.at[i] - sp > UINT16_MAX)
 			return id;
 	/* an empty way, else each in turn */
 	struct memo *m = !set[0].ip ? &set[0] : !set[1].ip ? &set[1]
 			 : &set[t->memo_victim++ & 1];
 	m->ip = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	uint64_t sum = 0;
 	for (unsigned i = 0; i < tr.n; i++) {
-		m->off[i] = (uint32_t)(tr.at[i] - sp);
-		m->val[i] = tr.val[i];
+		m->off[i] = (uint16_t)(tr.at[i] - sp);
+		sum = memo_step(sum, tr.val[i]);
 	}
+	m->sum = sum;
 	m->n = (uint8_t)tr.n;
 	m->bp_used = (uint8_t)tr.bp_used;
 	m->sp = sp;
