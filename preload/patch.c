@@ -14,9 +14,12 @@
  *    not bytes inside another one;
  *  - NR is a plain call (no signal mask, clone, exec, exit, sigreturn:
  *    those keep the handler, which needs the signal's context);
- *  - the process has one thread (glibc's __libc_single_threaded, and no
- *    thread cloned behind its back): nothing runs the 5 bytes while they
- *    change, with every signal blocked meanwhile;
+ *  - the 5 bytes never seen half changed: with every signal blocked, and
+ *    in a process with one thread (glibc's __libc_single_threaded, and
+ *    no thread cloned behind its back) written one by one; with threads,
+ *    only a mov inside an aligned 16-byte block, which changes in one
+ *    atomic store (lock cmpxchg16b): a thread running there meanwhile
+ *    runs the old mov and syscall (and traps) or the new jump;
  *  - no seccomp filter (its Seccomp line in /proc/self/status, read once;
  *    a filter the program installs later stops the patching, trap.c): a
  *    filter might refuse, trap or kill the mprotect;
@@ -57,7 +60,8 @@ _Static_assert(sizeof(long) == 8, "x86-64");
 
 /* 1: on; 0: off (SCTRACE_PATCH=0, no SUD, or a refusal that would repeat) */
 static int patch_on;
-/* a thread was cloned by a raw clone (glibc's flag misses it) */
+/* a thread was cloned by a raw clone (glibc's flag misses it): the bytes
+ * change in one atomic store from now on */
 static int patch_mt;
 static unsigned nslots;
 static int filter_checked;
@@ -197,12 +201,32 @@ static SCT_SIGSAFE int site_ok(uint64_t end, long nr)
 	return p == mov;
 }
 
-/* signal-safe: replace the 5 bytes at AT by a jump to slot K */
-static SCT_SIGSAFE int write_jump(uint8_t *at, unsigned k)
+/* signal-safe: the 16 bytes at W (16-byte aligned) from OLD to NEW in one
+ * atomic store (lock cmpxchg16b): a thread fetching them meanwhile sees
+ * either, never a mix; 0 when they were OLD */
+static SCT_SIGSAFE int cas16(void *w, const uint64_t old[2],
+			     const uint64_t new[2])
+{
+	uint64_t lo = old[0], hi = old[1];
+	unsigned char same;
+	__asm__ volatile("lock cmpxchg16b %1\n\tsete %0"
+			 : "=q"(same), "+m"(*(volatile __int128 *)w), "+a"(lo),
+			   "+d"(hi)
+			 : "b"(new[0]), "c"(new[1])
+			 : "memory", "cc");
+	return same ? 0 : -1;
+}
+
+/* signal-safe: replace the 5 bytes at AT by a jump to slot K.  ALONE: no
+ * other thread can run them (the bytes change one by one); else they
+ * change in one atomic store of the aligned 16 bytes holding them, so
+ * only a mov inside such a block can be patched. */
+static SCT_SIGSAFE int write_jump(uint8_t *at, unsigned k, int alone)
 {
 	uint64_t slot = (uint64_t)sct_patch_slots + 64 * k;
 	int64_t rel = (int64_t)(slot - ((uint64_t)at + 5));
-	if (rel != (int32_t)rel)
+	uint8_t *w = (uint8_t *)((uintptr_t)at & ~(uintptr_t)15);
+	if (rel != (int32_t)rel || (!alone && at + 5 > w + 16))
 		return -1;
 	uint64_t pg = (uint64_t)at & ~(PAGE - 1);
 	uint64_t len = (((uint64_t)at + 5 + PAGE - 1) & ~(PAGE - 1)) - pg;
@@ -214,32 +238,48 @@ static SCT_SIGSAFE int write_jump(uint8_t *at, unsigned k)
 	uint8_t code[5] = { 0xe9 };
 	int32_t r32 = (int32_t)rel;
 	memcpy(code + 1, &r32, 4);
-	for (int i = 4; i >= 0; i--) /* the opcode last */
-		((volatile uint8_t *)at)[i] = code[i];
+	int r = 0;
+	if (alone) {
+		for (int i = 4; i >= 0; i--) /* the opcode last */
+			((volatile uint8_t *)at)[i] = code[i];
+	} else {
+		uint64_t old[2], new[2];
+		memcpy(old, w, 16);
+		memcpy(new, old, 16);
+		memcpy((uint8_t *)new + (at - w), code, 5);
+		r = cas16(w, old, new);
+	}
 	if (sct_raw3(__NR_mprotect, pg, len, PROT_READ | PROT_EXEC) != 0)
 		patch_on = 0;
-	return 0;
+	return r;
 }
+
+/* one patcher at a time (threads) */
+static int patch_busy;
 
 SCT_SIGSAFE void sct_patch_note(uint64_t end, long nr)
 {
-	if (!patch_on || !plain(nr) || patch_mt || !__libc_single_threaded)
+	if (!patch_on || !plain(nr))
 		return;
 	unsigned h = (unsigned)((end * 0x9e3779b97f4a7c15ull) >> 56);
-	unsigned i, n = 0;
+	unsigned i, n = 0, s = 0;
 	for (i = 0; i < 16; i++) {
-		unsigned s = (h + i) & (NSEEN - 1);
-		if (seen[s].end == end) {
-			n = ++seen[s].n;
+		s = (h + i) & (NSEEN - 1);
+		uint64_t e = __atomic_load_n(&seen[s].end, __ATOMIC_RELAXED);
+		if (e == end) {
+			n = __atomic_add_fetch(&seen[s].n, 1, __ATOMIC_RELAXED);
 			break;
 		}
-		if (!seen[s].end) {
-			seen[s].end = end;
-			seen[s].n = 1;
+		if (!e) {
+			uint64_t zero = 0;
+			if (__atomic_compare_exchange_n(&seen[s].end, &zero, end,
+							0, __ATOMIC_RELAXED,
+							__ATOMIC_RELAXED))
+				__atomic_store_n(&seen[s].n, 1, __ATOMIC_RELAXED);
 			return;
 		}
 	}
-	/* the second trap here; nothing runs alongside (one thread) */
+	/* the second trap here */
 	if (n != 2 || nslots >= NSLOT)
 		return;
 	if (!sct_patch_seloff) {
@@ -250,18 +290,26 @@ SCT_SIGSAFE void sct_patch_note(uint64_t end, long nr)
 	}
 	if (!site_ok(end, nr))
 		return;
-	uint64_t all = ~0ull, old;
-	if (sct_raw4(__NR_rt_sigprocmask, SIG_SETMASK, &all, &old, 8) != 0)
+	if (__atomic_exchange_n(&patch_busy, 1, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&seen[s].n, 1, __ATOMIC_RELAXED); /* later */
 		return;
-	/* once: (signals blocked, one thread: nobody sees the fd) */
-	if (!nslots && !filter_checked && (filter_checked = 1, filtered()))
-		patch_on = 0;
-	unsigned k = nslots;
-	sct_patch_nr[k] = (uint32_t)nr;
-	sct_patch_ret[k] = end;
-	if (patch_on && write_jump((uint8_t *)(end - 7), k) == 0)
-		nslots = k + 1;
-	sct_raw4(__NR_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+	}
+	uint64_t all = ~0ull, old;
+	if (sct_raw4(__NR_rt_sigprocmask, SIG_SETMASK, &all, &old, 8) == 0) {
+		/* once (signals blocked: no handler of ours sees the fd) */
+		if (!filter_checked && (filter_checked = 1, filtered()))
+			patch_on = 0;
+		unsigned k = nslots;
+		int alone = !patch_mt && __libc_single_threaded;
+		if (patch_on && k < NSLOT) {
+			sct_patch_nr[k] = (uint32_t)nr;
+			sct_patch_ret[k] = end;
+			if (write_jump((uint8_t *)(end - 7), k, alone) == 0)
+				nslots = k + 1;
+		}
+		sct_raw4(__NR_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+	}
+	__atomic_store_n(&patch_busy, 0, __ATOMIC_RELEASE);
 }
 
 /* Called by patch.S with the program's registers in F (a gregs array, the

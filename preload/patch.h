@@ -13,8 +13,8 @@
 void sct_patch_init(int on);
 /* signal-safe: no more patching (a seccomp filter may be coming) */
 SCT_SIGSAFE void sct_patch_stop(void);
-/* signal-safe: a thread was cloned (no more patching: a site must not
- * change while another thread may run it) */
+/* signal-safe: a thread was cloned (from now on a site changes in one
+ * atomic store, or not at all: another thread may run it) */
 SCT_SIGSAFE void sct_patch_threads(void);
 /* signal-safe: the SIGSYS handler recorded call NR trapped at the site
  * ending at END (the address after its syscall): patched on its second

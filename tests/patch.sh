@@ -4,9 +4,10 @@
 # not change.  tests/progs/patchsite makes the same internal calls of libc
 # (opendir, readdir, closedir; a closedir whose close fails) 40 times; its
 # exit status says whether libc's code in memory still equals its file.
-#  - the default patches (Syscall User Dispatch), SCTRACE_PATCH=0 and
-#    SCTRACE_TRAP=off do not, nor a process with a thread or one that
-#    installed a seccomp filter (which might refuse the patching's mprotect);
+#  - the default patches (Syscall User Dispatch), also with threads (two
+#    making the calls at once), SCTRACE_PATCH=0 and SCTRACE_TRAP=off do
+#    not, nor a process that installed a seccomp filter (which might
+#    refuse the patching's mprotect);
 #  - the records (name, arguments with addresses masked, result, errno,
 #    via) and their caller stacks (-k: object, symbol, offset) are the same
 #    with and without patching, per call, in order;
@@ -28,14 +29,14 @@ tap_tmpdir patch
 cat > "$T/cmp.py" <<'EOF2'
 import json, re, sys
 def recs(path):
-    """per process (in order of first record), its records in order, up
-    to its check of libc's code"""
+    """per thread, its records in order, up to its process's check of
+    libc's code; the threads in order of their records (sorted)"""
     procs = {}
     for line in open(path):
         r = json.loads(line)
         if r.get("type") != "syscall":
             continue
-        out = procs.setdefault(r.get("pid"), [])
+        out = procs.setdefault((r.get("pid"), r.get("tid")), [])
         if r["name"] == "getrandom" or (out and out[-1] is None):
             continue  # random bytes; past the end of the loop
         if any("/proc/self/maps" in a for a in r.get("args") or []):
@@ -51,8 +52,19 @@ def recs(path):
             ret, args = "PID", []  # the child's pid
         out.append((r.get("pid") != r.get("tid"), r["name"], args,
                     ret, r.get("err"), r.get("via"), stack))
-    return [x for p in procs.values() for x in p if x is not None]
+    threads = sorted(([x for x in p if x is not None] for p in procs.values()),
+                     key=repr)
+    return [x for p in threads for x in p]
 a, b = recs(sys.argv[1]), recs(sys.argv[2])
+if len(sys.argv) > 3:  # only these names (threads: the rest is timing)
+    keep = sys.argv[3].split(",")
+    a = [x for x in a if x[1] in keep]
+    b = [x for x in b if x[1] in keep]
+if len(sys.argv) > 4:  # fd numbers and counts: which thread got which
+    def mask(x):
+        args = ["N" if re.match(r"-?[0-9]+$", v) else v for v in x[2]]
+        return (x[0], x[1], args, "N" if x[4] is None else x[3]) + x[4:]
+    a, b = sorted(map(mask, a), key=repr), sorted(map(mask, b), key=repr)
 vias = sum(1 for x in b if x[5] == "trap")
 if a == b:
     print("same %d records (%d via trap)" % (len(a), vias))
@@ -81,11 +93,15 @@ run patched SCTRACE_PATCH=1 -- "$P" 40
 run unpatched SCTRACE_PATCH=0 -- "$P" 40
 run notrap SCTRACE_TRAP=off -- "$P" 40
 run thread SCTRACE_PATCH=1 -- "$P" 40 thread
+run unthread SCTRACE_PATCH=0 -- "$P" 40 thread
+run threads SCTRACE_PATCH=1 -- "$P" 40 threads
+run unthreads SCTRACE_PATCH=0 -- "$P" 40 threads
 run seccomp SCTRACE_PATCH=1 -- "$P" 40 seccomp
 ok "$([ "$(rc patched)" = 0 ])$?" "libc's sites patched by default (patchsite exit 0, got $(rc patched))"
 ok "$([ "$(rc unpatched)" = 3 ])$?" "SCTRACE_PATCH=0: libc untouched (exit 3, got $(rc unpatched))"
 ok "$([ "$(rc notrap)" = 3 ])$?" "SCTRACE_TRAP=off: libc untouched (exit 3, got $(rc notrap))"
-ok "$([ "$(rc thread)" = 3 ])$?" "a process with a thread: libc untouched (exit 3, got $(rc thread))"
+ok "$([ "$(rc thread)" = 0 ] && [ "$(rc unthread)" = 3 ])$?" "a process with a thread: sites patched in one atomic store (exit $(rc thread); unpatched $(rc unthread))"
+ok "$([ "$(rc threads)" = 0 ] && [ "$(rc unthreads)" = 3 ])$?" "two threads making the calls at once: patched (exit $(rc threads); unpatched $(rc unthreads))"
 ok "$([ "$(rc seccomp)" = 3 ])$?" "a process that installed a seccomp filter: libc untouched (exit 3, got $(rc seccomp))"
 python3 "$T/cmp.py" "$T/unpatched.json" "$T/patched.json" > "$T/cmp1" 2>&1
 ok $? "the same records patched and unpatched: $(head -1 "$T/cmp1")"
@@ -94,6 +110,16 @@ nc=$(grep -c '"name":"close".*"via":"trap"' "$T/patched.json")
 ok "$([ "$nc" -ge 41 ])$?" "closedir's closes recorded via trap: $nc (>= 41)"
 grep -q '"name":"close".*"ret":-1,"err":"EBADF".*"via":"trap"' "$T/patched.json"
 ok $? "the failing close inside closedir: -1 EBADF, via trap"
+
+# with threads, the loop's own calls (futex waits, thread stacks and
+# arenas depend on timing)
+LOOPCALLS=openat,newfstatat,fstat,fcntl,getdents64,close
+python3 "$T/cmp.py" "$T/unthread.json" "$T/thread.json" $LOOPCALLS > "$T/cmp4" 2>&1
+ok $? "the same records with a thread: $(head -1 "$T/cmp4")"
+diag < "$T/cmp4"
+python3 "$T/cmp.py" "$T/unthreads.json" "$T/threads.json" $LOOPCALLS mask > "$T/cmp5" 2>&1
+ok $? "the same records from two threads at once (fds masked): $(head -1 "$T/cmp5")"
+diag < "$T/cmp5"
 
 run kpatched SCTRACE_PATCH=1 -- -k "$P" 40
 run kunpatched SCTRACE_PATCH=0 -- -k "$P" 40

@@ -1,9 +1,12 @@
 /* libc's internal calls from the same sites, over and over: opendir,
  * readdir and closedir of "/" N times (default 40), then a closedir whose
  * close fails (EBADF, checked).  With the trap layer on, their sites are
- * patched after their second trap (preload/patch.c) unless the process has
- * threads: `patchsite N thread` starts one first, or runs under a seccomp
- * filter: `patchsite N seccomp` installs one that allows everything.  `patchsite N fork` runs
+ * patched after their second trap (preload/patch.c), unless the process
+ * runs under a seccomp filter: `patchsite N seccomp` installs one that
+ * allows everything.  `patchsite N thread` starts (and joins) a thread
+ * first: with threads, only sites whose mov lies in an aligned 16-byte
+ * block are patched; `patchsite N threads` runs the loop in two threads
+ * at once.  `patchsite N fork` runs
  * the loop again in a fork child, after the parent's sites were patched.
  * Exit status: 0 when libc's code in memory differs from its file (a site
  * was patched), 3 when it does not, 1 on a failure of its own. */
@@ -11,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int loop(int n)
+static int loop(int n, int bad)
 {
 	for (int i = 0; i < n; i++) {
 		DIR *d = opendir("/");
@@ -31,7 +35,10 @@ static int loop(int n)
 		if (closedir(d) != 0)
 			return -1;
 	}
-	/* the failing close, inside closedir */
+	if (!bad)
+		return 0;
+	/* the failing close, inside closedir (not in two threads at once:
+	 * the other could get the fd number in between) */
 	DIR *d = opendir("/");
 	if (!d)
 		return -1;
@@ -77,6 +84,11 @@ static void *idle(void *arg)
 	return arg;
 }
 
+static void *worker(void *arg)
+{
+	return (void *)(intptr_t)loop(*(int *)arg, 0);
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 40;
@@ -94,12 +106,20 @@ int main(int argc, char **argv)
 		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
 			return 1;
 	}
-	if (loop(n) != 0)
+	if (strcmp(mode, "threads") == 0) { /* two at once, then none */
+		pthread_t t[2];
+		void *r0 = (void *)1, *r1 = (void *)1;
+		if (pthread_create(&t[0], 0, worker, &n) != 0 ||
+		    pthread_create(&t[1], 0, worker, &n) != 0 ||
+		    pthread_join(t[0], &r0) || pthread_join(t[1], &r1) || r0 || r1)
+			return 1;
+	} else if (loop(n, 1) != 0) {
 		return 1;
+	}
 	if (strcmp(mode, "fork") == 0) {
 		pid_t p = fork();
 		if (p == 0)
-			_exit(loop(n) == 0 && libc_changed() > 0 ? 0 : 3);
+			_exit(loop(n, 1) == 0 && libc_changed() > 0 ? 0 : 3);
 		int st;
 		if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st) ||
 		    WEXITSTATUS(st) == 1)
