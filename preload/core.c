@@ -1488,7 +1488,7 @@ __attribute__((constructor)) static void sct_init(int argc, char **argv,
 	pthread_atfork(0, 0, sct_after_fork_child);
 	sct_hot.enabled = 1;
 	sct_trap_init();
-	sct_patch_init(sct_cfg.patch);
+	sct_patch_init();
 	t->guard--;
 	long envc = 0;
 	while (envp && envp[envc])

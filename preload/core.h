@@ -63,7 +63,8 @@ struct sct_config {
 	 * traced parent */
 	int place_required;
 	/* SCTRACE_PATCH (default 1; 0: never): sites of libc and the loader
-	 * that keep trapping are patched (preload/patch.c) */
+	 * that keep trapping are patched (preload/patch.c, which turns it
+	 * off where it cannot patch) */
 	int patch;
 	uint64_t ring_size;    /* data bytes per ring, power of two */
 	/* what every traced call reads is in sct_hot (sct.h) */

@@ -58,8 +58,10 @@ uint32_t sct_patch_nr[NSLOT] __attribute__((visibility("hidden")));
 uint64_t sct_patch_ret[NSLOT] __attribute__((visibility("hidden")));
 _Static_assert(sizeof(long) == 8, "x86-64");
 
-/* 1: on; 0: off (SCTRACE_PATCH=0, no SUD, or a refusal that would repeat) */
-static int patch_on;
+/* on: sct_cfg.patch, 1 or 0 (SCTRACE_PATCH=0, no SUD, or a refusal that
+ * would repeat): in a page the constructor writes anyway, not in this
+ * file's, which only a trap touches */
+#define patch_on sct_cfg.patch
 /* a thread was cloned by a raw clone (glibc's flag misses it): the bytes
  * change in one atomic store from now on */
 static int patch_mt;
@@ -74,11 +76,6 @@ static struct {
 } seen[NSEEN];
 
 extern char __libc_single_threaded;
-
-void sct_patch_init(int on)
-{
-	patch_on = on && sct_hot.trap_mode == SCT_TRAP_SUD;
-}
 
 SCT_SIGSAFE void sct_patch_stop(void)
 {

@@ -6,11 +6,16 @@
 #include <stdint.h>
 #include <ucontext.h>
 
-#include "sct.h"
+#include "core.h"
 
-/* the constructor, after the trap layer: ON from SCTRACE_PATCH (default
- * 1); patching needs Syscall User Dispatch */
-void sct_patch_init(int on);
+/* the constructor, after the trap layer (sct_cfg.patch from SCTRACE_PATCH,
+ * default 1): patching needs Syscall User Dispatch.  Inline: no page of
+ * patch.c touched at start */
+static inline void sct_patch_init(void)
+{
+	if (sct_hot.trap_mode != SCT_TRAP_SUD)
+		sct_cfg.patch = 0;
+}
 /* signal-safe: no more patching (a seccomp filter may be coming) */
 SCT_SIGSAFE void sct_patch_stop(void);
 /* signal-safe: a thread was cloned (from now on a site changes in one
