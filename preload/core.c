@@ -1292,6 +1292,22 @@ void sct_set_exit_status(int status)
 	exit_status = status;
 }
 
+/* a 0-or-1 setting NAME of the environment, 1 by default (and, with a
+ * message, for anything else) */
+static int env_on(const char *name)
+{
+	const char *v = getenv(name);
+	if (!v || !*v || strcmp(v, "1") == 0)
+		return 1;
+	if (strcmp(v, "0") == 0)
+		return 0;
+	char key[32];
+	sct_stpcpy(sct_stpcpy(key, name, key + sizeof key - 1), "=",
+		   key + sizeof key);
+	sct_msg(key, v, ": not 0 or 1; using 1");
+	return 1;
+}
+
 static void parse_config(void)
 {
 	const char *v;
@@ -1337,20 +1353,8 @@ static void parse_config(void)
 			sct_msg("SCTRACE_TRAP=", v,
 				": not auto, sud, seccomp or off; using auto");
 	}
-	sct_cfg.place_required = 1;
-	if ((v = getenv("SCTRACE_PLACE")) && *v) {
-		if (strcmp(v, "0") == 0)
-			sct_cfg.place_required = 0;
-		else if (strcmp(v, "1") != 0)
-			sct_msg("SCTRACE_PLACE=", v, ": not 0 or 1; using 1");
-	}
-	sct_cfg.patch = 1;
-	if ((v = getenv("SCTRACE_PATCH")) && *v) {
-		if (strcmp(v, "0") == 0)
-			sct_cfg.patch = 0;
-		else if (strcmp(v, "1") != 0)
-			sct_msg("SCTRACE_PATCH=", v, ": not 0 or 1; using 1");
-	}
+	sct_cfg.place_required = env_on("SCTRACE_PLACE");
+	sct_cfg.patch = env_on("SCTRACE_PATCH");
 	if ((v = getenv("SCTRACE_DIR")) && *v) {
 		sct_stpcpy(sct_cfg.dir, v, sct_cfg.dir + sizeof sct_cfg.dir);
 	} else {
