@@ -12,8 +12,8 @@
  *    and a decoder walking the instructions from the start of the site's
  *    function (its FDE) lands exactly on that mov: it is an instruction,
  *    not bytes inside another one;
- *  - NR is a plain call (no signal mask, clone, exec, exit, sigreturn:
- *    those keep the handler, which needs the signal's context);
+ *  - NR is a call the handler makes without the signal's context (not
+ *    clone, fork, exec, exit nor sigreturn);
  *  - the 5 bytes never seen half changed: with every signal blocked, and
  *    in a process with one thread (glibc's __libc_single_threaded, and
  *    no thread cloned behind its back) written one by one; with threads,
@@ -111,8 +111,10 @@ SCT_SIGSAFE void sct_patch_threads(void)
 
 /* ---- which calls ------------------------------------------------------- */
 
-/* signal-safe: a call the slot may make: plain in the handler (its
- * default case), returning to the site, touching no signal state */
+/* signal-safe: a call the slot may make: one the handler makes without
+ * the signal's context (its default case, and the signal mask and action
+ * calls it filters: python3 sets up its signals with 66 sigactions),
+ * returning to the site: not clone, fork, exec, exit nor sigreturn */
 static SCT_SIGSAFE int plain(long nr)
 {
 	switch (nr) {
@@ -149,6 +151,10 @@ static SCT_SIGSAFE int plain(long nr)
 	case __NR_renameat2: case __NR_copy_file_range: case __NR_faccessat2:
 	case __NR_accept4: case __NR_sendmmsg: case __NR_recvmmsg:
 	case __NR_lgetxattr: case __NR_getxattr: case __NR_fgetxattr:
+	case __NR_rt_sigaction: case __NR_rt_sigprocmask:
+	case __NR_rt_sigpending: case __NR_rt_sigsuspend: case __NR_ppoll:
+	case __NR_pselect6: case __NR_epoll_pwait: case __NR_epoll_pwait2:
+	case __NR_prctl:
 		return 1;
 	}
 	return 0;

@@ -8,6 +8,8 @@
 #    making the calls at once), SCTRACE_PATCH=0 and SCTRACE_TRAP=off do
 #    not, nor a process that installed a seccomp filter (which might
 #    refuse the patching's mprotect);
+#  - signal masks and actions set and read back through patched sites
+#    (SIGSYS among them) look to the program as they do untraced;
 #  - the records (name, arguments with addresses masked, result, errno,
 #    via) and their caller stacks (-k: object, symbol, offset) are the same
 #    with and without patching, per call, in order;
@@ -48,8 +50,9 @@ def recs(path):
         ret = r.get("ret")
         if isinstance(ret, int) and ret >= 1 << 24:
             ret = "ADDR"  # brk, mmap: placed at random
-        if r["name"] in ("clone", "clone3", "wait4"):
-            ret, args = "PID", []  # the child's pid
+        if r["name"] in ("clone", "clone3", "wait4", "getpid", "gettid",
+                         "tgkill"):
+            ret, args = "PID", args[-1:]  # pids, different each run
         out.append((r.get("pid") != r.get("tid"), r["name"], args,
                     ret, r.get("err"), r.get("via"), stack))
     threads = sorted(([x for x in p if x is not None] for p in procs.values()),
@@ -97,12 +100,18 @@ run unthread SCTRACE_PATCH=0 -- "$P" 40 thread
 run threads SCTRACE_PATCH=1 -- "$P" 40 threads
 run unthreads SCTRACE_PATCH=0 -- "$P" 40 threads
 run seccomp SCTRACE_PATCH=1 -- "$P" 40 seccomp
+run signals SCTRACE_PATCH=1 -- "$P" 40 signals
+run unsignals SCTRACE_PATCH=0 -- "$P" 40 signals
 ok "$([ "$(rc patched)" = 0 ])$?" "libc's sites patched by default (patchsite exit 0, got $(rc patched))"
 ok "$([ "$(rc unpatched)" = 3 ])$?" "SCTRACE_PATCH=0: libc untouched (exit 3, got $(rc unpatched))"
 ok "$([ "$(rc notrap)" = 3 ])$?" "SCTRACE_TRAP=off: libc untouched (exit 3, got $(rc notrap))"
 ok "$([ "$(rc thread)" = 0 ] && [ "$(rc unthread)" = 3 ])$?" "a process with a thread: sites patched in one atomic store (exit $(rc thread); unpatched $(rc unthread))"
 ok "$([ "$(rc threads)" = 0 ] && [ "$(rc unthreads)" = 3 ])$?" "two threads making the calls at once: patched (exit $(rc threads); unpatched $(rc unthreads))"
 ok "$([ "$(rc seccomp)" = 3 ])$?" "a process that installed a seccomp filter: libc untouched (exit 3, got $(rc seccomp))"
+ok "$([ "$(rc signals)" = 0 ] && [ "$(rc unsignals)" = 3 ])$?" "signal masks and actions through patched sites: the program's own view (exit $(rc signals); unpatched $(rc unsignals))"
+python3 "$T/cmp.py" "$T/unsignals.json" "$T/signals.json" > "$T/cmp6" 2>&1
+ok $? "the same records for them patched and unpatched: $(head -1 "$T/cmp6")"
+diag < "$T/cmp6"
 python3 "$T/cmp.py" "$T/unpatched.json" "$T/patched.json" > "$T/cmp1" 2>&1
 ok $? "the same records patched and unpatched: $(head -1 "$T/cmp1")"
 diag < "$T/cmp1"

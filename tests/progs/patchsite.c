@@ -6,7 +6,10 @@
  * allows everything.  `patchsite N thread` starts (and joins) a thread
  * first: with threads, only sites whose mov lies in an aligned 16-byte
  * block are patched; `patchsite N threads` runs the loop in two threads
- * at once.  `patchsite N fork` runs
+ * at once.  `patchsite N signals` first masks SIGSYS and SIGUSR1, sets
+ * and reads back their actions and delivers a blocked SIGUSR1 at the
+ * unmask, N times, checking what it sees (the trap layer keeps SIGSYS for
+ * itself and shows the program its own view).  `patchsite N fork` runs
  * the loop again in a fork child, after the parent's sites were patched.
  * Exit status: 0 when libc's code in memory differs from its file (a site
  * was patched), 3 when it does not, 1 on a failure of its own. */
@@ -14,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +83,57 @@ static long libc_changed(void)
 	return diff;
 }
 
+static volatile int usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1++;
+}
+
+static void on_sys(int sig)
+{
+	(void)sig;
+}
+
+/* the signal calls the trap layer filters (SIGSYS stays the tracer's),
+ * through libc's sites N times: the program's view must hold */
+static int signals(int n)
+{
+	for (int i = 0; i < n; i++) {
+		sigset_t set, old, now;
+		sigemptyset(&set);
+		sigaddset(&set, SIGSYS);
+		sigaddset(&set, SIGUSR1);
+		if (sigprocmask(SIG_BLOCK, &set, &old) != 0 ||
+		    sigprocmask(SIG_BLOCK, NULL, &now) != 0 ||
+		    !sigismember(&now, SIGSYS) || !sigismember(&now, SIGUSR1))
+			return -1;
+		struct sigaction sa, got;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sys;
+		sigaddset(&sa.sa_mask, SIGSYS);
+		if (sigaction(SIGSYS, &sa, NULL) != 0 ||
+		    sigaction(SIGSYS, NULL, &got) != 0 || got.sa_handler != on_sys ||
+		    !sigismember(&got.sa_mask, SIGSYS))
+			return -1;
+		sa.sa_handler = on_usr1;
+		if (sigaction(SIGUSR1, &sa, NULL) != 0 ||
+		    sigaction(SIGUSR1, NULL, &got) != 0 || got.sa_handler != on_usr1)
+			return -1;
+		int before = usr1;
+		raise(SIGUSR1); /* pending: blocked */
+		if (usr1 != before || sigprocmask(SIG_SETMASK, &old, NULL) != 0 ||
+		    usr1 != before + 1)
+			return -1;
+		if (sigprocmask(SIG_BLOCK, NULL, &now) != 0 ||
+		    sigismember(&now, SIGSYS) || sigismember(&now, SIGUSR1))
+			return -1;
+	}
+	signal(SIGSYS, SIG_DFL);
+	return 0;
+}
+
 static void *idle(void *arg)
 {
 	return arg;
@@ -106,6 +161,8 @@ int main(int argc, char **argv)
 		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
 			return 1;
 	}
+	if (strcmp(mode, "signals") == 0 && signals(n) != 0)
+		return 1;
 	if (strcmp(mode, "threads") == 0) { /* two at once, then none */
 		pthread_t t[2];
 		void *r0 = (void *)1, *r1 = (void *)1;
