@@ -755,6 +755,8 @@ static SCT_SIGSAFE void capture_arg(struct capture *cp, struct sct_rec *rec,
 	int trunc = 0;
 	switch (cap) {
 	case SCT_CAP_CSTR:
+		if (addr == (uintptr_t)sct_hot.empty) /* fstat and kin: "" */
+			break;
 		n = cap_str(cp, d, addr, max < room ? max : room, &trunc);
 		if (trunc == 2) { /* printed as its pointer */
 			b->flags |= SCT_BF_FAULT;
