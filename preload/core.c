@@ -103,7 +103,17 @@ start_time_slow(struct sct_call *c)
 	c->tsc = rdtsc();
 	c->ts = sct_now();
 	if (c->tsc - tsc0 > (1u << 22)) { /* a rate worth trusting */
+		/* never before what the old anchor gives this count: a call's
+		 * time stamp is not below an earlier call's of the thread (a
+		 * signal handler's call inside a call, within a microsecond of
+		 * it, would print before it) */
+		uint64_t was = t->cal_rate > 0
+				       ? t->cal_ns + tsc_ns(c->tsc - t->cal_tsc,
+							    t->cal_rate)
+				       : 0;
 		t->cal_rate = (double)(c->ts - ns0) / (double)(c->tsc - tsc0);
+		if (c->ts < was)
+			c->ts = was;
 		t->cal_ns = c->ts;
 		t->cal_tsc = c->tsc;
 		t->cal_left = SCT_CAL_EVERY;
