@@ -19,6 +19,13 @@
 #define FRAME_K (8 * 18)	/* the slot, after gregs[0..17] */
 #define FRAME_XMM (8 * 20)	/* xmm0..15, 16 bytes each */
 #define FRAME_SIZE (FRAME_XMM + 16 * 16)
+/* the registers the frame keeps besides rsp and rip (rax is the result;
+ * rcx and r11 a syscall clobbers) */
+#define EACH_GREG(X) X(%r8, R8) X(%r9, R9) X(%r10, R10) X(%r12, R12) \
+	X(%r13, R13) X(%r14, R14) X(%r15, R15) X(%rdi, RDI) X(%rsi, RSI) \
+	X(%rbp, RBP) X(%rbx, RBX) X(%rdx, RDX)
+#define SAVE_GREG(r, i) mov r, G(i)(%rsp);
+#define LOAD_GREG(r, i) mov G(i)(%rsp), r;
 
 	.text
 	.p2align 6
@@ -66,34 +73,10 @@ sct_patch_slow_entry:
 	lea sct_patch_ret(%rip), %rax
 	mov (%rax,%rcx,8), %rax
 	mov %rax, G(RIP)(%rsp)
-	mov %r8, G(R8)(%rsp)
-	mov %r9, G(R9)(%rsp)
-	mov %r10, G(R10)(%rsp)
-	mov %r12, G(R12)(%rsp)
-	mov %r13, G(R13)(%rsp)
-	mov %r14, G(R14)(%rsp)
-	mov %r15, G(R15)(%rsp)
-	mov %rdi, G(RDI)(%rsp)
-	mov %rsi, G(RSI)(%rsp)
-	mov %rbp, G(RBP)(%rsp)
-	mov %rbx, G(RBX)(%rsp)
-	mov %rdx, G(RDX)(%rsp)
-	movups %xmm0, FRAME_XMM + 0 * 16(%rsp)
-	movups %xmm1, FRAME_XMM + 1 * 16(%rsp)
-	movups %xmm2, FRAME_XMM + 2 * 16(%rsp)
-	movups %xmm3, FRAME_XMM + 3 * 16(%rsp)
-	movups %xmm4, FRAME_XMM + 4 * 16(%rsp)
-	movups %xmm5, FRAME_XMM + 5 * 16(%rsp)
-	movups %xmm6, FRAME_XMM + 6 * 16(%rsp)
-	movups %xmm7, FRAME_XMM + 7 * 16(%rsp)
-	movups %xmm8, FRAME_XMM + 8 * 16(%rsp)
-	movups %xmm9, FRAME_XMM + 9 * 16(%rsp)
-	movups %xmm10, FRAME_XMM + 10 * 16(%rsp)
-	movups %xmm11, FRAME_XMM + 11 * 16(%rsp)
-	movups %xmm12, FRAME_XMM + 12 * 16(%rsp)
-	movups %xmm13, FRAME_XMM + 13 * 16(%rsp)
-	movups %xmm14, FRAME_XMM + 14 * 16(%rsp)
-	movups %xmm15, FRAME_XMM + 15 * 16(%rsp)
+	EACH_GREG(SAVE_GREG)
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	movups %xmm\n, FRAME_XMM + \n * 16(%rsp)
+	.endr
 	mov %rsp, %rdi
 	/* from here to the return: the interrupted frame is in the gregs
 	 * at rsp (unwinders cross it to the site, as a signal frame) */
@@ -107,34 +90,10 @@ sct_patch_slow_entry:
 	SAVED_AT(15, G(R15))
 	SAVED_AT(16, G(RIP))
 	call sct_patch_slow
-	movups FRAME_XMM + 0 * 16(%rsp), %xmm0
-	movups FRAME_XMM + 1 * 16(%rsp), %xmm1
-	movups FRAME_XMM + 2 * 16(%rsp), %xmm2
-	movups FRAME_XMM + 3 * 16(%rsp), %xmm3
-	movups FRAME_XMM + 4 * 16(%rsp), %xmm4
-	movups FRAME_XMM + 5 * 16(%rsp), %xmm5
-	movups FRAME_XMM + 6 * 16(%rsp), %xmm6
-	movups FRAME_XMM + 7 * 16(%rsp), %xmm7
-	movups FRAME_XMM + 8 * 16(%rsp), %xmm8
-	movups FRAME_XMM + 9 * 16(%rsp), %xmm9
-	movups FRAME_XMM + 10 * 16(%rsp), %xmm10
-	movups FRAME_XMM + 11 * 16(%rsp), %xmm11
-	movups FRAME_XMM + 12 * 16(%rsp), %xmm12
-	movups FRAME_XMM + 13 * 16(%rsp), %xmm13
-	movups FRAME_XMM + 14 * 16(%rsp), %xmm14
-	movups FRAME_XMM + 15 * 16(%rsp), %xmm15
-	mov G(R8)(%rsp), %r8
-	mov G(R9)(%rsp), %r9
-	mov G(R10)(%rsp), %r10
-	mov G(R12)(%rsp), %r12
-	mov G(R13)(%rsp), %r13
-	mov G(R14)(%rsp), %r14
-	mov G(R15)(%rsp), %r15
-	mov G(RDI)(%rsp), %rdi
-	mov G(RSI)(%rsp), %rsi
-	mov G(RBP)(%rsp), %rbp
-	mov G(RBX)(%rsp), %rbx
-	mov G(RDX)(%rsp), %rdx
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	movups FRAME_XMM + \n * 16(%rsp), %xmm\n
+	.endr
+	EACH_GREG(LOAD_GREG)
 	mov G(RIP)(%rsp), %rcx	/* as a syscall leaves it */
 	mov G(RSP)(%rsp), %rsp
 	jmp *%rcx
