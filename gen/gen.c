@@ -41,6 +41,8 @@ struct fndef {
 	int nparams;
 	char *map[6];     /* C expression per syscall argument */
 	int cond[6];      /* map item is a conditional variadic parameter */
+	char *only;       /* ?EXPR: glibc makes the syscall only when EXPR
+			     holds (else it answers itself: not recorded) */
 	int line;
 };
 
@@ -180,7 +182,7 @@ static void parse_sys(char **tok, int n)
 static void parse_fn(char **tok, int n)
 {
 	if (n < 2)
-		die("fn NAME [SYSCALL [MAP...]] [/N] [!manual]");
+		die("fn NAME [SYSCALL [MAP...]] [/N] [?EXPR] [!manual]");
 	if (n == 2) /* same name as its syscall */
 		tok[n++] = tok[1];
 	if (nfn == MAXFN)
@@ -200,6 +202,8 @@ static void parse_fn(char **tok, int n)
 	for (int i = 3; i < n; i++) {
 		if (strcmp(tok[i], "!manual") == 0) {
 			f->manual = 1;
+		} else if (tok[i][0] == '?' && tok[i][1]) {
+			f->only = strdup(tok[i] + 1);
 		} else if (tok[i][0] == '/') {
 			f->nparams = atoi(tok[i] + 1);
 			if (f->nparams < 0 || f->nparams > 6)
@@ -477,11 +481,15 @@ static void write_wrapper(FILE *c, const struct fndef *f)
 	}
 	fprintf(c, "%s };\n", d->nargs ? "" : "0");
 	fprintf(c, "\tif (__builtin_expect(!real, 0))\n"
-		   "\t\treturn sct_fallback(__NR_%s, a);\n"
-		   "\tc.frame = __builtin_frame_address(0);\n"
+		   "\t\treturn sct_fallback(__NR_%s, a);\n",
+		d->name);
+	if (f->only) /* libc answers without the syscall: nothing to record */
+		fprintf(c, "\tif (!(%s))\n\t\treturn real(%s);\n", f->only,
+			pass);
+	fprintf(c, "\tc.frame = __builtin_frame_address(0);\n"
 		   "\tif (!sct_begin(&c, SCT_FN_%s, __NR_%s, a, %d))\n"
 		   "\t\treturn sct_passed(real(%s));\n",
-		d->name, f->name, d->name, d->nargs, pass);
+		f->name, d->name, d->nargs, pass);
 	if (noreturn)
 		fprintf(c, "\tsct_entry(&c);\n");
 	/* int-returning functions leave the upper half of rax undefined */

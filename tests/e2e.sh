@@ -14,7 +14,7 @@ norm() { sed -E 's/ +(= )/ \1/; s/^\[pid +[0-9]+\] //'; }
 
 # 1. exact lines for calls the program made itself (wrappers only: with the
 # trap layer stdio's own openat/write show too; tests/trap.sh covers it)
-SCTRACE_TRAP=off "$S" -o "$T/trace" -e trace=openat,write,close,unlink,getpid -- "$P/expect" "$T/expected" "$T/created" 
+SCTRACE_TRAP=off "$S" -o "$T/trace" -e trace=openat,write,close,unlink,getpid,newfstatat -- "$P/expect" "$T/expected" "$T/created" 
 ok $? "expect: runs under sctrace"
 grep -v '^+++\|^execve\|^sctrace: ' "$T/trace" | norm > "$T/got"
 diff -u "$T/expected" "$T/got" > "$T/diff"; r=$?
