@@ -1422,10 +1422,8 @@ static void read_identity(char **argv)
 	if (n < 0)
 		n = 0;
 	sct_cfg.exe[n] = 0;
-	const char *base = argv && argv[0] ? argv[0] : sct_cfg.exe;
-	for (const char *p = base; *p; p++)
-		if (*p == '/')
-			base = p + 1;
+	const char *base =
+		sct_basename(argv && argv[0] ? argv[0] : sct_cfg.exe);
 	sct_stpcpy(sct_cfg.comm, base, sct_cfg.comm + sizeof sct_cfg.comm);
 }
 

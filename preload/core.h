@@ -155,6 +155,8 @@ SCT_SIGSAFE size_t sct_strlen(const char *s);
 SCT_SIGSAFE char *sct_stpcpy(char *d, const char *s, const char *end);
 SCT_SIGSAFE char *sct_utoa(char *d, unsigned long v, const char *end);
 SCT_SIGSAFE int sct_strncmp(const char *a, const char *b, size_t n);
+/* signal-safe: PATH after its last '/' (all of it without one) */
+SCT_SIGSAFE const char *sct_basename(const char *path);
 SCT_SIGSAFE void sct_msg(const char *a, const char *b, const char *c);
 /* util.c: size, map shared and close the new file FD of TOTAL bytes; NULL
  * with -errno in *ERR.  Its pages get memory only as they are populated

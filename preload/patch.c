@@ -166,11 +166,7 @@ static SCT_SIGSAFE int plain(long nr)
 static SCT_SIGSAFE int ours_to_patch(const struct dl_find_object *f)
 {
 	const struct link_map *l = f->dlfo_link_map;
-	const char *n = l && l->l_name ? l->l_name : "";
-	const char *b = n;
-	for (const char *s = n; *s; s++)
-		if (*s == '/')
-			b = s + 1;
+	const char *b = sct_basename(l && l->l_name ? l->l_name : "");
 	return sct_strncmp(b, "libc.so.6", 10) == 0 ||
 	       sct_strncmp(b, "ld-linux-x86-64.so.2", 21) == 0;
 }

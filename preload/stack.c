@@ -523,10 +523,10 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
  * one function, at the same stack pointer: with 2 ways a third of its
  * calls walked again: 142 stacks, ~2300 walks in 8000 calls).  Mapped
  * for a thread by its first capture (raw mmap, 64 KiB, populated),
- * unmapped when the thread exits.  Only for the eh and
- * libunwind walk (fast), and never in a capture nested in another (a
- * signal handler's, while in_unwind). */
-#define MEMO_SETS 128u /* a power of two: the index is a hash's top 7 bits */
+ * unmapped when the thread exits.  Only for the eh and libunwind walk
+ * (fast), and never in a capture nested in another (a signal handler's,
+ * while in_unwind). */
+#define MEMO_SETS 128u /* a power of two: the index is a hash's top bits */
 struct memo {
 	uint64_t ip, sp, bp;  /* the walk's start; ip 0: empty */
 	uint64_t sum;         /* memo_step() over the words read */
@@ -652,7 +652,8 @@ static SCT_SIGSAFE SCT_HOT uint32_t stack_id(struct sct_stk_hdr *h,
 	struct memo *set;
 	if (!stk.fast || t->in_unwind || !(set = memo_of_thread(t)))
 		return stack_walk_id(t, 0, 0, h, ip, sp, bp, exact);
-	set += MEMO_WAYS * (((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >> 57);
+	set += MEMO_WAYS * (((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >>
+			    (64 - __builtin_ctz(MEMO_SETS)));
 	uint32_t gen = __atomic_load_n(&sct_unw_gen, __ATOMIC_ACQUIRE);
 	for (unsigned w = 0; w < MEMO_WAYS; w++)
 		if (memo_same(&set[w], ip, sp, bp, exact, gen))

@@ -36,6 +36,15 @@ SCT_SIGSAFE char *sct_utoa(char *d, unsigned long v, const char *end)
 	return d;
 }
 
+SCT_SIGSAFE const char *sct_basename(const char *path)
+{
+	const char *b = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/')
+			b = p + 1;
+	return b;
+}
+
 SCT_SIGSAFE int sct_strncmp(const char *a, const char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
