@@ -692,16 +692,27 @@ static void print_wait_status(struct sbuf *o, int s)
 /* ------------------------------------------------------------------------ */
 /* struct printers                                                          */
 
+_Static_assert(offsetof(struct stat, st_mode) == SCT_STAT_SKIP &&
+		       offsetof(struct stat, st_size) + 8 ==
+			       SCT_STAT_SKIP + SCT_STAT_BYTES,
+	       "struct stat window");
 _Static_assert(offsetof(struct stat, st_size) + 8 == SCT_STAT_PREFIX,
 	       "struct stat prefix");
 _Static_assert(offsetof(struct statx, stx_size) + 8 == SCT_STATX_PREFIX,
 	       "struct statx prefix");
 
-/* P: LEN >= SCT_STAT_PREFIX bytes of a struct stat (older rings: all) */
-static void print_stat(struct sbuf *o, const unsigned char *p, size_t len)
+/* P: LEN bytes of a struct stat: the window from st_mode to st_size
+ * (SCT_STAT_BYTES), or in rings of version 3 its prefix up to st_size or
+ * all of it.  0 when LEN is none of these. */
+static int print_stat(struct sbuf *o, const unsigned char *p, size_t len)
 {
 	struct stat st = { 0 };
-	memcpy(&st, p, len < sizeof st ? len : sizeof st);
+	if (len == SCT_STAT_BYTES)
+		memcpy((char *)&st + SCT_STAT_SKIP, p, len);
+	else if (len >= SCT_STAT_PREFIX)
+		memcpy(&st, p, len < sizeof st ? len : sizeof st);
+	else
+		return 0;
 	sb_puts(o, "{st_mode=");
 	print_symbolic_mode(o, st.st_mode);
 	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
@@ -709,6 +720,7 @@ static void print_stat(struct sbuf *o, const unsigned char *p, size_t len)
 			  major(st.st_rdev), minor(st.st_rdev));
 	else
 		sb_printf(o, ", st_size=%lld, ...}", (long long)st.st_size);
+	return 1;
 }
 
 static void print_statx(struct sbuf *o, const unsigned char *p, size_t len)
@@ -949,7 +961,7 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 	}
 	/* the fixed-size kinds need their whole struct */
 	static const size_t fixsize[SCT_K__COUNT] = {
-		[SCT_K_stat] = SCT_STAT_PREFIX,
+		[SCT_K_stat] = SCT_STAT_BYTES,
 		[SCT_K_statfs] = sizeof(struct statfs),
 		[SCT_K_statx] = SCT_STATX_PREFIX,
 		[SCT_K_timespec] = 16,
@@ -1039,7 +1051,8 @@ static void print_kind(struct sbuf *o, const struct sct_ev *ev, int i,
 		break;
 	}
 	case SCT_K_stat:
-		print_stat(o, p, len);
+		if (!print_stat(o, p, len))
+			print_ptr(o, v);
 		break;
 	case SCT_K_statfs:
 		print_statfs(o, p);

@@ -134,11 +134,11 @@ struct sct_rring *sct_rring_open(const char *path, int live, char *err,
 			 path);
 		goto fail;
 	}
-	if (h.version != SCT_RING_VERSION) {
+	if (h.version < SCT_RING_VERSION_MIN || h.version > SCT_RING_VERSION) {
 		snprintf(
 			err, errlen,
-			"%s: unsupported ring version %u (this sctrace reads version %u)",
-			path, h.version, SCT_RING_VERSION);
+			"%s: unsupported ring version %u (this sctrace reads versions %u to %u)",
+			path, h.version, SCT_RING_VERSION_MIN, SCT_RING_VERSION);
 		goto fail;
 	}
 	if (h.hdr_size != SCT_HDR_SIZE) {

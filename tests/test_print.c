@@ -343,12 +343,26 @@ static void test_structs(void)
 	       "stat sticky dir");
 	is_str(kind(SCT_K_stat, 0x7ffc10, NULL, 0, 0), "0x7ffc10",
 	       "stat failed: pointer");
-	/* what the preload captures: the prefix up to st_size */
+	/* what the preload captures: st_mode to st_size */
+	is_str(kind(SCT_K_stat, 0x1000, (char *)&st + SCT_STAT_SKIP,
+		    SCT_STAT_BYTES, SCT_BF_OUT),
+	       "{st_mode=S_IFDIR|S_ISVTX|0777, st_size=4096, ...}",
+	       "stat: the captured window is enough");
+	st.st_mode = S_IFBLK | 0660;
+	is_str(kind(SCT_K_stat, 0x1000, (char *)&st + SCT_STAT_SKIP,
+		    SCT_STAT_BYTES, SCT_BF_OUT),
+	       "{st_mode=S_IFBLK|0660, st_rdev=makedev(0x1, 0x3), ...}",
+	       "stat: the window holds st_rdev");
+	is_str(kind(SCT_K_stat, 0x1000, (char *)&st + SCT_STAT_SKIP,
+		    SCT_STAT_BYTES - 8, SCT_BF_OUT),
+	       "0x1000", "stat: less than the window: pointer");
+	/* rings of version 3: the prefix up to st_size */
+	st.st_mode = S_IFDIR | S_ISVTX | 0777;
 	is_str(kind(SCT_K_stat, 0x1000, &st, SCT_STAT_PREFIX, SCT_BF_OUT),
 	       "{st_mode=S_IFDIR|S_ISVTX|0777, st_size=4096, ...}",
-	       "stat: the captured prefix is enough");
+	       "stat: a version 3 prefix");
 	is_str(kind(SCT_K_stat, 0x1000, &st, SCT_STAT_PREFIX - 8, SCT_BF_OUT),
-	       "0x1000", "stat: less than the prefix: pointer");
+	       "0x1000", "stat: neither window nor prefix: pointer");
 
 	struct statx sx;
 	memset(&sx, 0, sizeof sx);

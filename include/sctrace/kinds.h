@@ -14,21 +14,24 @@
  *                    (sockaddr with socklen_t)
  *            FIXIN   SIZE bytes at the address, before the call effect
  *            FIXOUT  SIZE bytes at the address after a successful call
- *                    (stat, statx: the struct's first SIZE bytes, up to
- *                    the last field strace prints without -v; see
- *                    SCT_STAT_PREFIX)
+ *                    (stat, statx: only the bytes holding the fields
+ *                    strace prints without -v; see SCT_STAT_BYTES)
  *            STRARR  NULL-terminated array of strings (argv)
  *            COUNT   NULL-terminated array, only its length (envp)
  */
 #ifndef SCTRACE_KINDS_H
 #define SCTRACE_KINDS_H
 
-/* Bytes captured of struct stat and struct statx (x86-64): the prefix up
- * to and including st_size / stx_size, which holds every field strace
- * prints without -v (st_mode, st_rdev, st_size; stx_mask,
- * stx_attributes, stx_mode, stx_size).  A third of the whole struct:
- * a stat-heavy program's ring holds half as many records more. */
-#define SCT_STAT_PREFIX 56  /* offsetof(struct stat, st_size) + 8 */
+/* Bytes captured of struct stat and struct statx (x86-64): those holding
+ * every field strace prints without -v.  Of struct stat, the window from
+ * st_mode to st_size (st_mode, st_rdev, st_size; st_dev, st_ino and
+ * st_nlink before it are left out): 32 of its 144 bytes.  Of struct
+ * statx, the prefix up to stx_size (stx_mask, stx_attributes, stx_mode,
+ * stx_size).  Rings of version 3 kept stat's prefix up to st_size (56
+ * bytes) or the whole struct; the dumper tells them apart by length. */
+#define SCT_STAT_SKIP 24    /* offsetof(struct stat, st_mode) */
+#define SCT_STAT_BYTES 32   /* offsetof(struct stat, st_size) + 8 - SKIP */
+#define SCT_STAT_PREFIX 56  /* version 3: offsetof(struct stat, st_size) + 8 */
 #define SCT_STATX_PREFIX 48 /* offsetof(struct statx, stx_size) + 8 */
 
 #define SCT_KINDS(X)                                                     \
@@ -52,7 +55,7 @@
 	X(bufout, BUFOUT, 0)   /* bytes out, length = return value */    \
 	X(flags, NONE, 0)      /* OR of flags of xlat PARAM */           \
 	X(enum, NONE, 0)       /* one value of xlat PARAM */             \
-	X(stat, FIXOUT, SCT_STAT_PREFIX) /* struct stat: see above */     \
+	X(stat, FIXOUT, SCT_STAT_BYTES) /* struct stat: see above */      \
 	X(statfs, FIXOUT, 120) /* struct statfs, out */                  \
 	X(statx, FIXOUT, SCT_STATX_PREFIX) /* struct statx: see above */ \
 	X(timespec, FIXIN, 16) /* struct timespec, in */                 \
@@ -92,6 +95,9 @@
 
 #define SCT_K_ENUM(name, cap, size) SCT_K_##name,
 enum sct_kind { SCT_KINDS(SCT_K_ENUM) SCT_K__COUNT };
+
+/* Where a fixed-size kind's SIZE captured bytes start in its struct */
+#define SCT_KIND_SKIP(k) ((k) == SCT_K_stat ? SCT_STAT_SKIP : 0)
 #undef SCT_K_ENUM
 
 #define SCT_R_ENUM(name) SCT_R_##name,

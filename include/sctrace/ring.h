@@ -41,7 +41,8 @@
 #include <stdint.h>
 
 #define SCT_RING_MAGIC   0x31474e4952544353ULL /* "SCTRING1" little endian */
-#define SCT_RING_VERSION 3
+#define SCT_RING_VERSION 4 /* 4: stat's window (kinds.h); 3 is read too */
+#define SCT_RING_VERSION_MIN 3
 #define SCT_HDR_SIZE     4096u
 #define SCT_NO_WIP       UINT64_MAX /* "no position" (torn_at) */
 #define SCT_ALIGN(n)     (((n) + 7u) & ~(uint64_t)7u)
