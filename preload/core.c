@@ -659,8 +659,10 @@ static struct nrinfo {
 	uint32_t bytes;
 	uint8_t mask, one_str, adopts, errret;
 	uint8_t fdchg; /* FC_*: how the call changes what an fd number is */
+	uint8_t quick; /* capture_quick() may do its captures */
 	struct capdesc arg[6];
 } nrinfo[SCT_NSYS] SCT_HOTDATA;
+_Static_assert(sizeof(struct nrinfo) <= 48, "a call's nrinfo in one line");
 
 /* What the descriptors the program writes to are, for a write's buffer: a
  * successful write proves its bytes read, except on a character device
@@ -887,6 +889,7 @@ static void init_capture_tables(void)
 				 ? FC_FDS
 				 : 0) |
 			(nr == __NR_fcntl ? FC_FCNTL : 0);
+		unsigned quick = 1;
 		for (int i = 0; i < se->nargs && i < 6; i++) {
 			unsigned cap = kind_cap[se->args[i].kind];
 			/* the socket calls' socklen after an address buffer
@@ -916,6 +919,13 @@ static void init_capture_tables(void)
 				kind_size[k], (uint8_t)cap, se->args[i].param,
 				(uint8_t)flags, (uint8_t)SCT_KIND_SKIP(k)
 			};
+			/* capture_quick(): structs out of 16 to 32 bytes,
+			 * and strings (it does fstat's "" only) */
+			if (cap != SCT_CAP_NONE &&
+			    (flags || !(cap == SCT_CAP_CSTR ||
+					(cap == SCT_CAP_FIXOUT &&
+					 kind_size[k] >= 16 && kind_size[k] <= 32))))
+				quick = 0;
 			nrinfo[nr].bytes += capture_bound(&se->args[i]);
 			if (cap != SCT_CAP_NONE)
 				nrinfo[nr].mask |= (uint8_t)(1u << i);
@@ -924,6 +934,7 @@ static void init_capture_tables(void)
 				inputs++, strs += cap == SCT_CAP_CSTR;
 		}
 		nrinfo[nr].one_str = inputs == 1 && strs == 1;
+		nrinfo[nr].quick = (uint8_t)(quick && nrinfo[nr].mask);
 	}
 }
 
@@ -969,52 +980,89 @@ _Static_assert(offsetof(struct sct_blob, flags) == 1 &&
 		       offsetof(struct sct_blob, len) == 4,
 	       "capture_args() writes a blob's header as one word");
 
+/* capture_args()'s and capture_quick()'s HOW: the record's flags
+ * (SCT_RF_*), whether the call failed, how many arguments it has (<= 6) */
+#define HOW_FAILED (1u << 16)
+#define HOW_NARGS(how) ((int)((how) >> 24))
+
 /* signal-safe: the blobs of call C's arguments, after the arguments REC
- * keeps, within BOUND bytes of REC.  ERR: the call's errno when FAILED. */
+ * keeps, within BOUND bytes of REC.  ERR: the call's errno when it
+ * failed. */
 static SCT_SIGSAFE SCT_HOT __attribute__((noinline)) uint32_t
 capture_args(const struct sct_call *c, struct sct_rec *rec, uint32_t bound,
-	     long r, int failed, int err, unsigned flags, int nargs)
+	     long r, int err, unsigned how)
 {
 	const struct nrinfo *ni = &nrinfo[c->nr];
+	const int failed = (how & HOW_FAILED) != 0, nargs = HOW_NARGS(how);
+	const unsigned flags = how & 0xffff;
 	/* after the arguments the record keeps (write_call()) */
 	struct capture cp = { (unsigned char *)&rec->args[6 - rec->argtrim],
 			      (unsigned char *)rec + SCT_ALIGN(bound),
 			      !(flags & SCT_RF_NORETURN) &&
 				      (!failed || failed_but_read(c->nr, err)) };
 	const long *const a = c->args;
-	/* a struct the call wrote (trusted, not failed) */
-	const int wrote = cp.trusted && !failed;
 	/* the arguments that capture, in order, below nargs */
 	unsigned m = ni->mask & ((1u << nargs) - 1);
 	for (; m; m &= m - 1) {
 		int i = __builtin_ctz(m);
-		const struct capdesc *ad = &ni->arg[i];
-		unsigned f = ad->flags;
+		unsigned f = ni->arg[i].flags;
 		if (__builtin_expect((f & CD_SKIPS) != 0, 0) &&
 		    !arg_wanted(f, a, i, nargs, r))
 			continue;
-		/* the commonest, inline, the blob's header in one store: a
-		 * struct out (stat) and the "" of fstat and its kin.  What
-		 * capture_arg() would write, with fewer tests. */
-		const uintptr_t addr = (uintptr_t)a[i];
-		const long room = cp.end - cp.p - (long)sizeof(struct sct_blob);
-		uint64_t word = (unsigned)i, n = 0;
-		if (ad->cap == SCT_CAP_FIXOUT && wrote && addr &&
-		    room >= ad->size) {
-			n = ad->size;
-			copy_bytes(cp.p + sizeof(struct sct_blob),
-				   (const void *)(addr + ad->skip), n);
-			word |= (uint64_t)SCT_BF_OUT << 8 | n << 32;
-		} else if (!(ad->cap == SCT_CAP_CSTR &&
-			     addr == (uintptr_t)sct_hot.empty && room >= 8)) {
-			capture_arg(&cp, rec, a, ad, i, r, failed);
-			continue;
-		}
-		__builtin_memcpy(cp.p, &word, sizeof word);
-		cp.p += SCT_ALIGN(sizeof(struct sct_blob) + n);
-		rec->nblobs++;
+		capture_arg(&cp, rec, a, &ni->arg[i], i, r, failed);
 	}
 	return (uint32_t)(cp.p - (unsigned char *)rec);
+}
+
+/* signal-safe: N (16 to 32) bytes from SRC to DST, in two moves that may
+ * overlap */
+static inline SCT_SIGSAFE void copy_16_32(unsigned char *dst,
+					  const unsigned char *src, size_t n)
+{
+	__builtin_memcpy(dst, src, 16);
+	__builtin_memcpy(dst + n - 16, src + n - 16, 16);
+}
+
+/* signal-safe: capture_args() of a call whose captures are all structs
+ * out of 16 to 32 bytes (nrinfo's quick) and "", for fstat,
+ * clock_gettime, getrlimit...: a leaf, so no frame.  The blobs of the
+ * arguments of A below HOW's count, after the KEPT arguments of REC,
+ * within BOUND bytes of it.  Returns the record's length, or 0 where an
+ * argument needs more (a string that is not "", a record out of room):
+ * capture_args() then starts over. */
+static SCT_SIGSAFE SCT_HOT __attribute__((noinline, noipa, optimize("Os")))
+uint32_t capture_quick(const struct nrinfo *ni, const long *a, struct sct_rec *rec,
+	      unsigned kept, uint32_t bound, unsigned how)
+{
+	unsigned char *p = (unsigned char *)&rec->args[kept];
+	const unsigned char *end = (unsigned char *)rec + SCT_ALIGN(bound);
+	/* its structs out were written: the call returned and succeeded */
+	const int wrote = !(how & (HOW_FAILED | SCT_RF_NORETURN));
+	unsigned nb = 0;
+	for (unsigned m = ni->mask & ((1u << HOW_NARGS(how)) - 1); m;
+	     m &= m - 1) {
+		const int i = __builtin_ctz(m);
+		const struct capdesc *ad = &ni->arg[i];
+		const uintptr_t addr = (uintptr_t)a[i];
+		uint64_t word = (unsigned)i, n = 0;
+		if (end - p < (long)sizeof(struct sct_blob) + 32)
+			return 0;
+		if (ad->cap == SCT_CAP_FIXOUT) {
+			if (!wrote || !addr) /* no blob (capture_arg()) */
+				continue;
+			n = ad->size;
+			copy_16_32(p + sizeof(struct sct_blob),
+				   (const unsigned char *)addr + ad->skip, n);
+			word |= (uint64_t)SCT_BF_OUT << 8 | n << 32;
+		} else if (addr != (uintptr_t)sct_hot.empty) {
+			return 0;
+		}
+		__builtin_memcpy(p, &word, sizeof word);
+		p += SCT_ALIGN(sizeof(struct sct_blob) + n);
+		nb++;
+	}
+	rec->nblobs = (uint16_t)nb;
+	return (uint32_t)(p - (unsigned char *)rec);
 }
 
 /* signal-safe: the body of sct_write_call(), inlined into sct_end().
@@ -1084,8 +1132,13 @@ write_call(struct sct_thread *t, struct sct_call *c, uint64_t end, long r,
 	const uint32_t trim = 6u - kept; /* argtrim and its padding: 1 store */
 	__builtin_memcpy(&rec->argtrim, &trim, sizeof trim);
 	uint32_t len = SCT_REC_HEAD + 8u * kept;
-	if (caps)
-		len = capture_args(c, rec, bound, r, failed, err, flags, nargs);
+	if (caps) {
+		const unsigned how = flags | (failed ? HOW_FAILED : 0) |
+				     (unsigned)nargs << 24;
+		len = ni->quick ? capture_quick(ni, a, rec, kept, bound, how) : 0;
+		if (!len)
+			len = capture_args(c, rec, bound, r, err, how);
+	}
 	sct_ring_commit_fast(w, rec, len);
 }
 
