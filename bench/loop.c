@@ -6,7 +6,7 @@
  *   getppid        getppid()                    no arguments worth decoding
  *   read0          read(fd, buf, 0) on /dev/zero  an fd call that moves no data
  *   close_bad      close(-1)                    fails with EBADF (errno path)
- *   fstat          fstat(fd, &st) on /dev/zero  a struct stat out (56 bytes kept)
+ *   fstat          fstat(fd, &st) on /dev/zero  a struct stat out (32 bytes kept)
  *   stat_missing   stat("/nonexistent/..", &st) fails with ENOENT: a path
  *                                               captured from a failed call
  *   clock_gettime  clock_gettime(MONOTONIC)     vDSO: no kernel entry at all,
