@@ -5,8 +5,9 @@
  * ~2-4 us a call on these VMs, nearly all of it the kernel's signal
  * delivery.  A program that makes the same internal call over and over
  * (find: fdopendir's fstat and fcntl, readdir's getdents64, closedir's
- * close) pays it each time.  So a site that traps a second time is
- * patched, when it is safe to:
+ * close) pays it each time.  So a site that keeps trapping is patched
+ * (at its 16th trap, its 4th on a page patched before: see PATCH_AFTER),
+ * when it is safe to:
  *  - in libc.so.6 or the loader, never the program's own code;
  *  - the site is `mov $NR, %eax` (b8 imm32) right before the `syscall`,
  *    and a decoder walking the instructions from the start of the site's
@@ -68,7 +69,8 @@ static int patch_mt;
 static unsigned nslots;
 static int filter_checked;
 /* sites seen trapping, by address after the syscall: how often (a site
- * is looked at once, on its second trap); open addressing, never emptied */
+ * is looked at once, at PATCH_AFTER traps); open addressing, never
+ * emptied */
 #define NSEEN 256
 static struct {
 	uint64_t end;
@@ -256,6 +258,31 @@ static SCT_SIGSAFE int write_jump(uint8_t *at, unsigned k, int alone)
 /* one patcher at a time (threads) */
 static int patch_busy;
 
+/* Traps at a site before it is patched.  A patch costs two mprotects and,
+ * on a page of libc not patched before, the copy of that page: ~50-80 us
+ * on these VMs, 20-30 traps.  Patching at the trap where the traps so far
+ * have cost about what the patch does costs a site at most twice the
+ * better of never and at once (ski rental).  Seen per site (SCTRACE_PATCH=0):
+ * find 202 202 118 117 71 31 13 3 2..., python3 -S 66 8 7 7 6 5 4 4 4
+ * 4..., sqlite3 68 7 4 4 3 3 2...: the sites called all along, not the
+ * few calls of start-up. */
+#define PATCH_AFTER 16
+#define PATCH_AFTER_COPIED 4 /* on a page already copied: mprotects only */
+
+/* signal-safe: is the page of each byte of the mov at AT a private copy
+ * already (it holds a patched site)? */
+static SCT_SIGSAFE int copied(uint64_t at)
+{
+	int lo = 0, hi = 0;
+	for (unsigned k = 0; k < nslots; k++) {
+		uint64_t pk = (sct_patch_ret[k] - 7) / PAGE,
+			 qk = (sct_patch_ret[k] - 3) / PAGE;
+		lo |= at / PAGE == pk || at / PAGE == qk;
+		hi |= (at + 4) / PAGE == pk || (at + 4) / PAGE == qk;
+	}
+	return lo && hi;
+}
+
 SCT_SIGSAFE void sct_patch_note(uint64_t end, long nr)
 {
 	if (!patch_on || !plain(nr))
@@ -278,8 +305,8 @@ SCT_SIGSAFE void sct_patch_note(uint64_t end, long nr)
 			return;
 		}
 	}
-	/* the second trap here */
-	if (n != 2 || nslots >= NSLOT)
+	if (nslots >= NSLOT ||
+	    (n != PATCH_AFTER && !(n == PATCH_AFTER_COPIED && copied(end - 7))))
 		return;
 	if (!sct_patch_seloff) {
 		long off = sct_hot.self_off;
@@ -290,7 +317,7 @@ SCT_SIGSAFE void sct_patch_note(uint64_t end, long nr)
 	if (!site_ok(end, nr))
 		return;
 	if (__atomic_exchange_n(&patch_busy, 1, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&seen[s].n, 1, __ATOMIC_RELAXED); /* later */
+		__atomic_store_n(&seen[s].n, n - 1, __ATOMIC_RELAXED); /* later */
 		return;
 	}
 	uint64_t all = ~0ull, old;
