@@ -637,7 +637,7 @@ struct capdesc {
 	uint16_t size;
 	uint8_t cap, param;
 	uint8_t flags; /* CD_* */
-	uint8_t skip;  /* SCT_KIND_SKIP: where SIZE bytes start at the address */
+	uint8_t skip; /* SCT_KIND_SKIP: where SIZE bytes start at the address */
 };
 /* an out-argument written only when the one before it is not NULL
  * (accept's socklen after its address) */
@@ -659,7 +659,9 @@ static struct nrinfo {
 	uint32_t bytes;
 	uint8_t mask, one_str, adopts, errret;
 	uint8_t fdchg; /* FC_*: how the call changes what an fd number is */
-	uint8_t quick; /* capture_quick() may do its captures */
+	/* capture_quick() does its captures: 0 never, 1 always, 2 + I when
+	 * its string argument I is "" (fstat and kin) */
+	uint8_t quick;
 	struct capdesc arg[6];
 } nrinfo[SCT_NSYS] SCT_HOTDATA;
 _Static_assert(sizeof(struct nrinfo) <= 48, "a call's nrinfo in one line");
@@ -746,19 +748,26 @@ static SCT_SIGSAFE int write_reads(long fd)
 	return c == FD_READS;
 }
 
+/* Is an argument of capture CAP, of a call that FAILED (record flags
+ * FLAGS), one the kernel did not write: an out-argument of a call that
+ * failed or did not return? */
+static inline int out_skipped(unsigned cap, int failed, unsigned flags)
+{
+	return (cap == SCT_CAP_BUFOUT || cap == SCT_CAP_FIXOUT) &&
+	       (failed || (flags & SCT_RF_NORETURN));
+}
+
 /* signal-safe: capture argument I's memory, if its kind has any. */
 static SCT_SIGSAFE SCT_HOT __attribute__((noinline)) void
-capture_arg(struct capture *cp, struct sct_rec *rec,
-				    const long *a, const struct capdesc *ad,
-				    int i, long ret, int failed)
+capture_arg(struct capture *cp, struct sct_rec *rec, const long *a,
+	    const struct capdesc *ad, int i, long ret, int failed)
 {
 	unsigned cap = ad->cap;
 	uintptr_t addr = (uintptr_t)a[i];
 	size_t max = sct_hot.str_max, n = 0;
 	if (cap == SCT_CAP_NONE || !addr)
 		return;
-	if ((cap == SCT_CAP_BUFOUT || cap == SCT_CAP_FIXOUT) &&
-	    (failed || (rec->flags & SCT_RF_NORETURN)))
+	if (out_skipped(cap, failed, rec->flags))
 		return;
 	struct sct_blob *b = blob_open(cp, i);
 	if (!b)
@@ -889,7 +898,7 @@ static void init_capture_tables(void)
 				 ? FC_FDS
 				 : 0) |
 			(nr == __NR_fcntl ? FC_FCNTL : 0);
-		unsigned quick = 1;
+		unsigned quick = 1, str = 0;
 		for (int i = 0; i < se->nargs && i < 6; i++) {
 			unsigned cap = kind_cap[se->args[i].kind];
 			/* the socket calls' socklen after an address buffer
@@ -920,11 +929,13 @@ static void init_capture_tables(void)
 				(uint8_t)flags, (uint8_t)SCT_KIND_SKIP(k)
 			};
 			/* capture_quick(): structs out of 16 to 32 bytes,
-			 * and strings (it does fstat's "" only) */
-			if (cap != SCT_CAP_NONE &&
-			    (flags || !(cap == SCT_CAP_CSTR ||
-					(cap == SCT_CAP_FIXOUT &&
-					 kind_size[k] >= 16 && kind_size[k] <= 32))))
+			 * and one string (it does fstat's "" only) */
+			if (cap == SCT_CAP_CSTR && !flags && !str)
+				str = 2u + (unsigned)i;
+			else if (cap != SCT_CAP_NONE &&
+				 (flags || !(cap == SCT_CAP_FIXOUT &&
+					     kind_size[k] >= 16 &&
+					     kind_size[k] <= 32)))
 				quick = 0;
 			nrinfo[nr].bytes += capture_bound(&se->args[i]);
 			if (cap != SCT_CAP_NONE)
@@ -934,7 +945,9 @@ static void init_capture_tables(void)
 				inputs++, strs += cap == SCT_CAP_CSTR;
 		}
 		nrinfo[nr].one_str = inputs == 1 && strs == 1;
-		nrinfo[nr].quick = (uint8_t)(quick && nrinfo[nr].mask);
+		nrinfo[nr].quick = (uint8_t)(!quick || !nrinfo[nr].mask ? 0
+					     : str		 ? str
+								 : 1);
 	}
 }
 
@@ -978,7 +991,7 @@ static inline SCT_SIGSAFE int arg_wanted(unsigned f, const long *a, int i,
 
 _Static_assert(offsetof(struct sct_blob, flags) == 1 &&
 		       offsetof(struct sct_blob, len) == 4,
-	       "capture_args() writes a blob's header as one word");
+	       "capture_quick() writes a blob's header as one word");
 
 /* capture_args()'s and capture_quick()'s HOW: the record's flags
  * (SCT_RF_*), whether the call failed, how many arguments it has (<= 6) */
@@ -1025,13 +1038,15 @@ static inline SCT_SIGSAFE void copy_16_32(unsigned char *dst,
 
 /* signal-safe: capture_args() of a call whose captures are all structs
  * out of 16 to 32 bytes (nrinfo's quick) and "", for fstat,
- * clock_gettime, getrlimit...: a leaf, so no frame.  The blobs of the
+ * clock_gettime, getrlimit...: it calls nothing, and is small (-Os) for
+ * the hot page to hold it (tests/layout.sh).  The blobs of the
  * arguments of A below HOW's count, after the KEPT arguments of REC,
  * within BOUND bytes of it.  Returns the record's length, or 0 where an
  * argument needs more (a string that is not "", a record out of room):
  * capture_args() then starts over. */
 static SCT_SIGSAFE SCT_HOT __attribute__((noinline, noipa, optimize("Os")))
-uint32_t capture_quick(const struct nrinfo *ni, const long *a, struct sct_rec *rec,
+uint32_t
+capture_quick(const struct nrinfo *ni, const long *a, struct sct_rec *rec,
 	      unsigned kept, uint32_t bound, unsigned how)
 {
 	unsigned char *p = (unsigned char *)&rec->args[kept];
@@ -1135,7 +1150,10 @@ write_call(struct sct_thread *t, struct sct_call *c, uint64_t end, long r,
 	if (caps) {
 		const unsigned how = flags | (failed ? HOW_FAILED : 0) |
 				     (unsigned)nargs << 24;
-		len = ni->quick ? capture_quick(ni, a, rec, kept, bound, how) : 0;
+		const unsigned q = ni->quick;
+		len = q == 1 || (q > 1 && a[q - 2] == (long)sct_hot.empty)
+			      ? capture_quick(ni, a, rec, kept, bound, how)
+			      : 0;
 		if (!len)
 			len = capture_args(c, rec, bound, r, err, how);
 	}

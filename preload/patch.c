@@ -317,7 +317,8 @@ SCT_SIGSAFE void sct_patch_note(uint64_t end, long nr)
 	if (!site_ok(end, nr))
 		return;
 	if (__atomic_exchange_n(&patch_busy, 1, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&seen[s].n, n - 1, __ATOMIC_RELAXED); /* later */
+		/* later: at its next trap */
+		__atomic_store_n(&seen[s].n, n - 1, __ATOMIC_RELAXED);
 		return;
 	}
 	uint64_t all = ~0ull, old;
