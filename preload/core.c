@@ -758,7 +758,7 @@ static inline int out_skipped(unsigned cap, int failed, unsigned flags)
 }
 
 /* signal-safe: capture argument I's memory, if its kind has any. */
-static SCT_SIGSAFE SCT_HOT __attribute__((noinline)) void
+static inline __attribute__((always_inline)) SCT_SIGSAFE void
 capture_arg(struct capture *cp, struct sct_rec *rec, const long *a,
 	    const struct capdesc *ad, int i, long ret, int failed)
 {
@@ -1038,14 +1038,14 @@ static inline SCT_SIGSAFE void copy_16_32(unsigned char *dst,
 
 /* signal-safe: capture_args() of a call whose captures are all structs
  * out of 16 to 32 bytes (nrinfo's quick) and "", for fstat,
- * clock_gettime, getrlimit...: it calls nothing, and is small (-Os) for
- * the hot page to hold it (tests/layout.sh).  The blobs of the
+ * clock_gettime, getrlimit...: it calls nothing.  Outside the hot page
+ * (capture_args(), capture_arg() inlined, fills it): these calls touch
+ * one more page of code, for ~100 instructions fewer.  The blobs of the
  * arguments of A below HOW's count, after the KEPT arguments of REC,
  * within BOUND bytes of it.  Returns the record's length, or 0 where an
  * argument needs more (a string that is not "", a record out of room):
  * capture_args() then starts over. */
-static SCT_SIGSAFE SCT_HOT __attribute__((noinline, noipa, optimize("Os")))
-uint32_t
+static SCT_SIGSAFE __attribute__((noinline, noipa, optimize("Os"))) uint32_t
 capture_quick(const struct nrinfo *ni, const long *a, struct sct_rec *rec,
 	      unsigned kept, uint32_t bound, unsigned how)
 {

@@ -40,7 +40,7 @@ span_of() {
 }
 
 # 1. the traced-call path: one page
-hot="copy_bytes cap_str capture_quick capture_arg capture_args sct_begin sct_end"
+hot="copy_bytes cap_str capture_args sct_begin sct_end"
 span_of $hot
 ok "$([ -z "$missing" ] && [ $((lo / 4096)) = $(((hi - 1) / 4096)) ] && echo 0 || echo 1)" \
 	"the traced-call path ($hot) is one page: [$lo, $hi)"
