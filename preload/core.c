@@ -1045,7 +1045,7 @@ static inline SCT_SIGSAFE void copy_16_32(unsigned char *dst,
  * within BOUND bytes of it.  Returns the record's length, or 0 where an
  * argument needs more (a string that is not "", a record out of room):
  * capture_args() then starts over. */
-static SCT_SIGSAFE __attribute__((noinline, noipa, optimize("Os"))) uint32_t
+static SCT_SIGSAFE __attribute__((noinline, optimize("Os"))) uint32_t
 capture_quick(const struct nrinfo *ni, const long *a, struct sct_rec *rec,
 	      unsigned kept, uint32_t bound, unsigned how)
 {
