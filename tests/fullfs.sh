@@ -22,7 +22,9 @@ if [ "${1-}" != --inside ]; then
 		exit 77
 	fi
 	# the checks run in a namespace of their own, with the tmpfs mounted
-	exec unshare -m bash "$0" --inside "$T"
+	# (not exec'd: the EXIT trap removes $T afterwards)
+	unshare -m bash "$0" --inside "$T"
+	exit
 fi
 T=$2
 . "$(dirname "$0")/tap.sh"
