@@ -1042,17 +1042,16 @@ static inline SCT_SIGSAFE void copy_16_32(unsigned char *dst,
  * (capture_args(), capture_arg() inlined, fills it): these calls touch
  * one more page of code, for ~100 instructions fewer.  The blobs of the
  * arguments of A below HOW's count, after the KEPT arguments of REC,
- * within BOUND bytes of it.  Returns the record's length, or 0 where an
- * argument needs more (a string that is not "", a record out of room):
- * capture_args() then starts over. */
+ * within BOUND bytes of it; its string argument, if any, is "" (the
+ * caller tested nrinfo's quick).  Returns the record's length, or 0 when
+ * the record is out of room: capture_args() then starts over. */
 static SCT_SIGSAFE __attribute__((noinline, optimize("Os"))) uint32_t
 capture_quick(const struct nrinfo *ni, const long *a, struct sct_rec *rec,
 	      unsigned kept, uint32_t bound, unsigned how)
 {
 	unsigned char *p = (unsigned char *)&rec->args[kept];
 	const unsigned char *end = (unsigned char *)rec + SCT_ALIGN(bound);
-	/* its structs out were written: the call returned and succeeded */
-	const int wrote = !(how & (HOW_FAILED | SCT_RF_NORETURN));
+	const int failed = (how & HOW_FAILED) != 0;
 	unsigned nb = 0;
 	for (unsigned m = ni->mask & ((1u << HOW_NARGS(how)) - 1); m;
 	     m &= m - 1) {
@@ -1062,15 +1061,14 @@ capture_quick(const struct nrinfo *ni, const long *a, struct sct_rec *rec,
 		uint64_t word = (unsigned)i, n = 0;
 		if (end - p < (long)sizeof(struct sct_blob) + 32)
 			return 0;
-		if (ad->cap == SCT_CAP_FIXOUT) {
-			if (!wrote || !addr) /* no blob (capture_arg()) */
+		if (ad->cap == SCT_CAP_FIXOUT) { /* else the "" */
+			/* no blob, as in capture_arg() */
+			if (out_skipped(ad->cap, failed, how) || !addr)
 				continue;
 			n = ad->size;
 			copy_16_32(p + sizeof(struct sct_blob),
 				   (const unsigned char *)addr + ad->skip, n);
 			word |= (uint64_t)SCT_BF_OUT << 8 | n << 32;
-		} else if (addr != (uintptr_t)sct_hot.empty) {
-			return 0;
 		}
 		__builtin_memcpy(p, &word, sizeof word);
 		p += SCT_ALIGN(sizeof(struct sct_blob) + n);
