@@ -29,6 +29,8 @@ struct sct_rring {
 	struct sct_ring_hdr *hdr;     /* mapped read-only (shared) */
 	const unsigned char *data;
 	uint64_t size;                /* data area bytes */
+	const unsigned char *stage;   /* the staging area (ring.h), or NULL */
+	uint64_t stage_size;
 	uint64_t pos;                 /* next record to read */
 	uint64_t torn_at;             /* SCT_NO_WIP or position of a torn record */
 	uint64_t overrun;             /* records the reader lost to the writer */

@@ -23,6 +23,13 @@
  *      with the writer's acquire load of consumed in make_room()), telling a
  *      drop-mode writer it may reuse everything before pos.
  *
+ * A ring with a staging area (ring.h) has the positions from stage_pos on
+ * there: stage_pos is loaded (acquire) before each word, the bytes are
+ * read where it says, and loaded again after them (step 1 and step 3):
+ * bytes read from the staging area while stage_pos went past them may be
+ * a later lap's, so the reader reads them again, from the data area, where
+ * they are now (stage_pos only grows).
+ *
  * Shared bytes are read with relaxed 8-byte atomic loads (records and the
  * data area are 8-byte aligned): on x86-64 these are plain moves, and they
  * keep the deliberate race with the writer visible to the compiler and to
@@ -52,13 +59,48 @@ static uint64_t load_acq(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
+/* stage_pos (ring.h).  Acquire: pairs with the writer's release store in
+ * publish_stage(): the bytes copied to the data area before it are there.
+ * The fence keeps the reads of shared bytes before it (a load after them). */
+static uint64_t stage_now(const struct sct_rring *r)
+{
+	if (!r->stage)
+		return SCT_NO_STAGE;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&r->hdr->stage_pos, __ATOMIC_ACQUIRE);
+}
+
+/* Where position POS is when stage_pos is SP. */
+static const unsigned char *at(const struct sct_rring *r, uint64_t pos,
+			       uint64_t sp)
+{
+	return pos >= sp ? r->stage + (pos & (r->stage_size - 1))
+			 : r->data + (pos & (r->size - 1));
+}
+
+/* Bytes from POS to the end of its segment, which a record never
+ * crosses and a PAD fills: the data area's end, or in the first lap of a
+ * ring with staging (ring.h), its half's. */
+static uint64_t room_at(const struct sct_rring *r, uint64_t pos)
+{
+	const uint64_t half = r->stage_size / 2;
+	return half && pos < r->size ? half - (pos & (half - 1))
+				     : r->size - (pos & (r->size - 1));
+}
+
 /* Acquire: pairs with the writer's release store of a record's len (or
  * of a PAD): the record's bytes are visible once its len is. */
-static uint64_t ring_word(const struct sct_rring *r, uint64_t pos)
+static uint64_t ring_word(const struct sct_rring *r, uint64_t pos, uint64_t sp)
 {
-	return __atomic_load_n(
-		(const uint64_t *)(r->data + (pos & (r->size - 1))),
-		__ATOMIC_ACQUIRE);
+	return __atomic_load_n((const uint64_t *)at(r, pos, sp),
+			       __ATOMIC_ACQUIRE);
+}
+
+/* Did bytes at POS read while stage_pos was SP come from a staging area
+ * the writer may have reused since? */
+static int stage_moved(const struct sct_rring *r, uint64_t pos, uint64_t sp)
+{
+	return pos >= sp && stage_now(r) > pos;
 }
 
 /* Load tail after having read shared bytes: the fence keeps those reads
@@ -156,7 +198,18 @@ struct sct_rring *sct_rring_open(const char *path, int live, char *err,
 			path, (unsigned long long)h.data_size, RING_MIN_DATA);
 		goto fail;
 	}
-	total = (uint64_t)h.hdr_size + h.data_size;
+	if (h.version < 5)
+		h.stage_size = 0;
+	if (h.stage_size &&
+	    (h.stage_size < 512 || (h.stage_size & (h.stage_size - 1)) ||
+	     h.stage_size > h.data_size / 2)) {
+		snprintf(
+			err, errlen,
+			"%s: corrupt ring header (staging size %llu is not a power of two in 512..data size / 2)",
+			path, (unsigned long long)h.stage_size);
+		goto fail;
+	}
+	total = (uint64_t)h.hdr_size + h.data_size + h.stage_size;
 	if ((uint64_t)st.st_size != total) {
 		snprintf(
 			err, errlen,
@@ -185,6 +238,8 @@ struct sct_rring *sct_rring_open(const char *path, int live, char *err,
 	r->hdr = map;
 	r->data = (const unsigned char *)map + h.hdr_size;
 	r->size = h.data_size;
+	r->stage = h.stage_size ? r->data + h.data_size : NULL;
+	r->stage_size = h.stage_size;
 	r->torn_at = SCT_NO_WIP;
 	r->live = live;
 	/* Acquire: pairs with the writer's release store in publish_tail():
@@ -206,15 +261,17 @@ void sct_rring_close(struct sct_rring *r)
 {
 	if (!r)
 		return;
-	munmap(r->hdr, (size_t)SCT_HDR_SIZE + r->size); /* validated at open */
+	/* validated at open */
+	munmap(r->hdr, (size_t)(SCT_HDR_SIZE + r->size + r->stage_size));
 	free(r->copy);
 	free(r->path);
 	free(r);
 }
 
-/* Copy LEN bytes (multiple of 8) at POS into r->copy (with room for the
- * arguments expand_rec() puts back). */
-static void copy_rec(struct sct_rring *r, uint64_t pos, uint64_t len)
+/* Copy LEN bytes (multiple of 8) at POS (SP: stage_pos) into r->copy
+ * (with room for the arguments expand_rec() puts back). */
+static void copy_rec(struct sct_rring *r, uint64_t pos, uint64_t len,
+		     uint64_t sp)
 {
 	const uint64_t need = len + 6 * sizeof(uint64_t);
 	if (r->copy_cap < need) {
@@ -227,8 +284,7 @@ static void copy_rec(struct sct_rring *r, uint64_t pos, uint64_t len)
 			oom();
 		r->copy_cap = cap;
 	}
-	const uint64_t *src =
-		(const uint64_t *)(r->data + (pos & (r->size - 1)));
+	const uint64_t *src = (const uint64_t *)at(r, pos, sp);
 	uint64_t *dst = (uint64_t *)(void *)r->copy;
 	for (uint64_t i = 0; i < len / 8; i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
@@ -270,7 +326,7 @@ static unsigned word_type(uint64_t word)
 /* Is WORD, whose len is not 0, a well-formed record header at POS? */
 static int word_ok(const struct sct_rring *r, uint64_t pos, uint64_t word)
 {
-	return sct_rec_word_ok(word, r->size - (pos & (r->size - 1)));
+	return sct_rec_word_ok(word, room_at(r, pos));
 }
 
 const struct sct_rec *sct_rring_next(struct sct_rring *r)
@@ -279,13 +335,16 @@ const struct sct_rec *sct_rring_next(struct sct_rring *r)
 		const uint64_t pos = r->pos;
 		if (r->torn_at != SCT_NO_WIP && pos >= r->torn_at)
 			return NULL;
-		const uint64_t word = ring_word(r, pos);
+		const uint64_t sp = stage_now(r);
+		const uint64_t word = ring_word(r, pos, sp);
 		const uint64_t tail = tail_after_reads(r);
 		if (tail > pos) { /* lapped: the word may be a newer record's */
 			r->overrun++;
 			r->pos = tail;
 			continue;
 		}
+		if (stage_moved(r, pos, sp))
+			continue; /* in the data area now */
 		const uint64_t len = (uint32_t)word;
 		if (len == 0) { /* the end, or a record in progress */
 			if (r->gone && word_wip(word))
@@ -301,13 +360,15 @@ const struct sct_rec *sct_rring_next(struct sct_rring *r)
 			set_consumed(r);
 			continue;
 		}
-		copy_rec(r, pos, len);
+		copy_rec(r, pos, len, sp);
 		const uint64_t tail2 = tail_after_reads(r);
 		if (tail2 > pos) { /* overwritten while we copied */
 			r->overrun++;
 			r->pos = tail2;
 			continue;
 		}
+		if (stage_moved(r, pos, sp))
+			continue; /* copied out while we read: again, there */
 		if (!expand_rec(r, len)) {
 			r->torn_at = pos;
 			return NULL;
@@ -325,7 +386,12 @@ uint64_t sct_rring_records(const struct sct_rring *r)
 	uint64_t n = __atomic_load_n(&h->records, __ATOMIC_RELAXED);
 	/* the records committed after the published head: to the end */
 	for (uint64_t k = 0; k < r->size / 8; k++) {
-		const uint64_t word = ring_word(r, pos);
+		uint64_t sp = stage_now(r);
+		uint64_t word = ring_word(r, pos, sp);
+		if (stage_moved(r, pos, sp)) { /* in the data area now */
+			sp = SCT_NO_STAGE;
+			word = ring_word(r, pos, sp);
+		}
 		if (tail_after_reads(r) > pos)
 			break; /* lapped: the writer published more since */
 		if ((uint32_t)word == 0 || !word_ok(r, pos, word))
@@ -362,7 +428,8 @@ void sct_rring_refresh(struct sct_rring *r)
 	 * never committed. */
 	r->gone = gone;
 	if (gone && r->torn_at == SCT_NO_WIP &&
-	    word_wip(ring_word(r, r->pos)) && tail_after_reads(r) <= r->pos)
+	    word_wip(ring_word(r, r->pos, stage_now(r))) &&
+	    tail_after_reads(r) <= r->pos)
 		r->torn_at = r->pos;
 }
 

@@ -324,13 +324,39 @@ static SCT_SIGSAFE void fill_identity(struct sct_ring_hdr *h, int tid,
 	copy_bytes(h->exe, sct_cfg.exe, sizeof h->exe);
 }
 
+/* signal-safe: the staging area's flush (ring.h): the kernel copies the
+ * half into the data area, through pages it maps itself (the writer's
+ * first store to a page costs more: ring.h).  A page the file system has
+ * no room for ends the copy short. */
+static int flush_by_copy; /* process_vm_writev refused (a seccomp policy) */
+static SCT_SIGSAFE long ring_flush(void *dst, const void *src, uint64_t len)
+{
+	if (!__atomic_load_n(&flush_by_copy, __ATOMIC_RELAXED)) {
+		struct iovec local = { (void *)src, len }, remote = { dst, len };
+		long r = sct_raw6(__NR_process_vm_writev, sct_pid, &local, 1,
+				  &remote, 1, 0);
+		if (r != -EPERM && r != -ENOSYS && r != -EACCES)
+			return r;
+		__atomic_store_n(&flush_by_copy, 1, __ATOMIC_RELAXED);
+	}
+	/* the writer's own stores, into pages given memory first (a page
+	 * the file system has no room for would raise SIGBUS; a kernel
+	 * before 5.14 cannot, and had the file's blocks allocated) */
+	long p = sct_populate(dst, len);
+	if (p < 0 && p != -EINVAL)
+		return 0;
+	copy_bytes(dst, src, len);
+	return (long)len;
+}
+
 /* signal-safe: create, size (with real blocks, so a full /dev/shm fails
  * here and never as SIGBUS later), map and publish this thread's ring. */
 static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 {
 	char tmp[SCT_PATH_MAX], final[SCT_PATH_MAX];
 	uint64_t seq = __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED);
-	uint64_t total = SCT_HDR_SIZE + sct_cfg.ring_size;
+	const uint64_t stage = sct_cfg.stage_size;
+	uint64_t total = SCT_HDR_SIZE + sct_cfg.ring_size + stage;
 	t->tid = (int)sct_raw0(__NR_gettid);
 	long fd;
 	/* a name of an earlier image of this pid (before exec) is taken:
@@ -357,7 +383,13 @@ static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 	 * writer gets there (ring_write.c).  The file is sparse: a page
 	 * gets memory when populated, or the ring is short of room. */
 	uint64_t first = total < RING_POPULATE ? total : RING_POPULATE;
-	if (map && sparse && (r = sct_populate(map, first)) < 0) {
+	/* staging: the first half of the staging area (the header page
+	 * is), the second when the writer gets there */
+	if (map && sparse && stage)
+		r = sct_populate((char *)map + total - stage, stage / 2);
+	else if (map && sparse)
+		r = sct_populate(map, first);
+	if (map && sparse && r < 0) {
 		sct_raw2(__NR_munmap, map, total);
 		map = 0;
 	}
@@ -366,8 +398,11 @@ static SCT_SIGSAFE int ring_create(struct sct_thread *t)
 		ring_fail("cannot size or map a ring in ", r);
 		return -1;
 	}
-	sct_ring_init(&t->w, map, total, sct_hot.overwrite);
-	if (sparse && t->w.lim > first - SCT_HDR_SIZE) {
+	sct_ring_init(&t->w, map, total, stage, sct_hot.overwrite);
+	t->w.flush = ring_flush;
+	if (stage && sparse)
+		t->w.populate = sct_populate;
+	if (!stage && sparse && t->w.lim > first - SCT_HDR_SIZE) {
 		t->w.lim = first - SCT_HDR_SIZE;
 		t->w.populate = sct_populate;
 	}
@@ -879,8 +914,25 @@ static SCT_SIGSAFE uint32_t capture_bound(const struct sct_argdesc *ad)
 }
 
 
+/* The staging area of each ring (ring.h), unless SCTRACE_STAGE=0: two
+ * halves of at least 32 KiB, each holding the biggest record a call or an
+ * event can make, with its END word; none in a ring smaller than four
+ * halves (the staging would save little there). */
+static void size_stage(uint64_t biggest)
+{
+	uint64_t half = 32u << 10;
+	while (half < biggest + SCT_END_BYTES)
+		half <<= 1;
+	if (!sct_cfg.stage_size || 4 * half > sct_cfg.ring_size)
+		sct_cfg.stage_size = 0;
+	else
+		sct_cfg.stage_size = 2 * half;
+}
+
 static void init_capture_tables(void)
 {
+	/* the biggest record: an event's (sct_event()), or a call's */
+	uint64_t biggest = SCT_REC_HEAD + sizeof(struct sct_blob) + 8 + ARGV_BOUND;
 	for (unsigned nr = 0; nr < SCT_NSYS; nr++) {
 		const struct sct_sysent *se = &sct_sysent[nr];
 		unsigned inputs = 0, strs = 0;
@@ -948,7 +1000,10 @@ static void init_capture_tables(void)
 		nrinfo[nr].quick = (uint8_t)(!quick || !nrinfo[nr].mask ? 0
 					     : str		 ? str
 								 : 1);
+		if (sizeof(struct sct_rec) + nrinfo[nr].bytes > biggest)
+			biggest = sizeof(struct sct_rec) + nrinfo[nr].bytes;
 	}
+	size_stage(biggest);
 }
 
 /* signal-safe: did the kernel read the (only) string argument of a call
@@ -1463,6 +1518,7 @@ static void parse_config(void)
 	}
 	sct_cfg.place_required = env_on("SCTRACE_PLACE");
 	sct_cfg.patch = env_on("SCTRACE_PATCH");
+	sct_cfg.stage_size = env_on("SCTRACE_STAGE"); /* sized later */
 	if ((v = getenv("SCTRACE_DIR")) && *v) {
 		sct_stpcpy(sct_cfg.dir, v, sct_cfg.dir + sizeof sct_cfg.dir);
 	} else {

@@ -67,6 +67,7 @@ struct sct_config {
 	 * off where it cannot patch) */
 	int patch;
 	uint64_t ring_size;    /* data bytes per ring, power of two */
+	uint64_t stage_size;   /* staging bytes per ring (ring.h), 0 = none */
 	/* what every traced call reads is in sct_hot (sct.h) */
 };
 

@@ -57,6 +57,22 @@
  * so a failure means the file system is full, and the record is dropped
  * (hdr->lost++) where a write would have raised SIGBUS.
  *
+ * Staging (ring.h).  While w->stage_pos is not SCT_NO_STAGE, w->data and
+ * w->mask are the staging area's, and w->lim the end of the half being
+ * filled: the fast path (sct.h) is the same code.  A record that does not
+ * fit the rest of the half (with its END word) takes the slow path:
+ * staged_reserve() writes the END word at the next half's start, a PAD
+ * over the rest of this one, copies the half into the data area through
+ * w->flush and publishes stage_pos past it, then starts the record at the
+ * next half.  A flush that fails (no room in the file system) leaves the
+ * ring ending at that END word and the record counted lost; the next
+ * reservation tries the flush again.  When a flush completes the data
+ * area's first lap, the writer switches to the data area (switch_direct())
+ * and publishes SCT_NO_STAGE only once its next record's WIP word is in
+ * place there: until then a reader finds the END word in the staging area.
+ * Room (tail, consumed) is counted in the data area's size in both modes;
+ * make_room() reads a record at position p where it is (at()).
+ *
  * A corrupted ring (the traced program scribbling over its own mapping)
  * cannot make the writer run wild: a record met while advancing tail whose
  * header is not self-consistent resets tail to head (the ring is emptied).
@@ -77,15 +93,25 @@ static inline void bump(uint64_t *p)
 
 static inline uint64_t ring_size(const struct sct_wring *w)
 {
-	return w->mask + 1;
+	return w->size;
 }
 
-/* The 8-byte record header at position POS: len in the low half, type in
- * bits 32..47 (little endian struct sct_rec). */
-static inline uint64_t rec_word(const struct sct_wring *w, uint64_t pos)
+/* Where position POS is: the staging area from stage_pos on. */
+static inline unsigned char *at(const struct sct_wring *w, uint64_t pos)
 {
-	return __atomic_load_n((const uint64_t *)(w->data + (pos & w->mask)),
-			       __ATOMIC_RELAXED);
+	return pos >= w->stage_pos ? w->stage + (pos & (2 * w->half - 1))
+				   : w->area + (pos & (w->size - 1));
+}
+
+/* Is WORD at position POS a PAD that ends a half (ring.h: the first lap
+ * of a ring with staging)?  (Only a record's first word is read here:
+ * a record checked against the data area's end is safe to skip.) */
+static inline int half_pad(const struct sct_wring *w, uint64_t pos,
+			   uint64_t word)
+{
+	return w->half && pos < w->size &&
+	       ((word >> 32) & 0xffff) == SCT_REC_PAD &&
+	       (uint32_t)word == w->half - (pos & (w->half - 1));
 }
 
 /* Publish a new tail.  Release store: pairs with the reader's acquire
@@ -128,12 +154,22 @@ make_room(struct sct_wring *w, uint64_t need)
 	}
 	/* small rings (tests) free only what they must */
 	const uint64_t goal = need + (size >= 16 * ROOM_AHEAD ? ROOM_AHEAD : 0);
+	/* each record's first word (len in the low half, type in bits
+	 * 32..47: little endian struct sct_rec) where at() says, with what
+	 * it reads held in registers: stage_from is SCT_NO_STAGE once the
+	 * writer left the staging area */
+	const uint64_t stage_from = w->stage_pos;
+	const unsigned char *const area = w->area;
 	while (t < goal && t < limit) {
-		uint64_t word = rec_word(w, t);
+		uint64_t word = __atomic_load_n(
+			(const uint64_t *)(t >= stage_from ? at(w, t)
+							   : area + (t & (size - 1))),
+			__ATOMIC_RELAXED);
 		uint64_t len = (uint32_t)word;
 		unsigned type = (unsigned)(word >> 32) & 0xffff;
-		uint64_t room = size - (t & w->mask);
-		if (!sct_rec_word_ok(word, room) || len > head - t) {
+		uint64_t room = size - (t & (size - 1));
+		if ((!sct_rec_word_ok(word, room) && !half_pad(w, t, word)) ||
+		    len > head - t) {
 			t = head; /* corrupted: forget everything */
 			break;
 		}
@@ -176,6 +212,116 @@ SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need)
  * record's position: until the matching sct_ring_commit() the record is
  * "in progress", and a reader that finds the writer dead with that word
  * there reports a torn record. */
+/* Publish stage_pos P.  Release: the half copied out before it is in the
+ * data area for a reader that sees P (acquire); the release fence keeps
+ * the stores that reuse the staging area after it (as publish_tail()). */
+static inline void publish_stage(struct sct_wring *w, uint64_t p)
+{
+	__atomic_store_n(&w->hdr->stage_pos, p, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/* From now on records go to the data area, whose every page the staged
+ * lap gave memory already (no populating); SCT_NO_STAGE is published by
+ * sct_ring_reserve() once the next record's WIP word is in place there
+ * (lim 0: the next reservation takes the slow path). */
+static SCT_SIGSAFE void switch_direct(struct sct_wring *w)
+{
+	w->stage_pos = SCT_NO_STAGE;
+	w->data = w->area;
+	w->mask = w->size - 1;
+	w->lim = 0;
+	w->populate = 0;
+	w->stage_unpublished = 1;
+}
+
+/* signal-safe: copy the half at stage_pos (full: head is past it) into
+ * the data area and publish stage_pos past it; at the end of the data
+ * area's first lap, switch to it.  0 when the copy failed (nothing
+ * changed). */
+static SCT_SIGSAFE int stage_flush(struct sct_wring *w)
+{
+	const uint64_t from = w->stage_pos, half = w->half;
+	if (!w->flush ||
+	    w->flush(w->area + (from & (w->size - 1)),
+		     w->stage + (from & (2 * half - 1)), half) != (long)half) {
+		w->lim = 0; /* every reservation tries again (slow path) */
+		return 0;
+	}
+	const uint64_t to = from + half;
+	w->stage_pos = to;
+	publish_stage(w, to);
+	if ((to & (w->size - 1)) == 0)
+		switch_direct(w);
+	return 1;
+}
+
+/* signal-safe: sct_ring_reserve() of N bytes while staging.  Sets *DIRECT
+ * (and returns NULL) when the writer has just switched to the data area:
+ * the caller goes on there. */
+static SCT_SIGSAFE __attribute__((noinline)) struct sct_rec *
+staged_reserve(struct sct_wring *w, uint64_t n, int *direct)
+{
+	const uint64_t half = w->half;
+	uint64_t head = w->head;
+	if (n + SCT_END_BYTES > half) {
+		bump(&w->hdr->lost);
+		return 0;
+	}
+	/* a full half whose flush failed: again */
+	if (head - w->stage_pos >= half) {
+		if (!stage_flush(w)) {
+			bump(&w->hdr->lost);
+			return 0;
+		}
+		if (w->stage_pos == SCT_NO_STAGE) {
+			*direct = 1;
+			return 0;
+		}
+	}
+	const uint64_t off = head & (half - 1);
+	const uint64_t pad = off + n + SCT_END_BYTES > half ? half - off : 0;
+	const uint64_t end = head + pad + n;
+	if (end + SCT_END_BYTES - w->tail > w->size &&
+	    !sct_ring_room(w, end + SCT_END_BYTES - w->size))
+		return 0;
+	if (pad) {
+		/* the second half gets memory when first needed (core.c
+		 * populates the first): an idle thread's ring stays small */
+		if (!w->stage_ready && (head & w->mask) < half) {
+			if (w->populate &&
+			    w->populate(w->stage + half, half) < 0) {
+				bump(&w->hdr->lost); /* no room */
+				return 0;
+			}
+			w->stage_ready = 1;
+		}
+		/* the next half's first word (flushed a lap ago): the END
+		 * word, then the PAD that leads a reader there */
+		__atomic_store_n((uint64_t *)(w->data + ((head + pad) & w->mask)),
+				 0, __ATOMIC_RELAXED);
+		/* Release: pairs with the reader's acquire load of the word */
+		__atomic_store_n((uint64_t *)(w->data + (head & w->mask)),
+				 pad | ((uint64_t)SCT_REC_PAD << 32),
+				 __ATOMIC_RELEASE);
+		head += pad;
+		w->head = head;
+		sct_ring_publish(w);
+		if (!stage_flush(w)) {
+			bump(&w->hdr->lost);
+			return 0;
+		}
+		if (w->stage_pos == SCT_NO_STAGE) {
+			*direct = 1;
+			return 0;
+		}
+	}
+	w->lim = (head & w->mask & ~(half - 1)) + half;
+	struct sct_rec *r = (struct sct_rec *)(w->data + (head & w->mask));
+	__atomic_store_n((uint64_t *)r, SCT_WIP_WORD, __ATOMIC_RELAXED);
+	return r;
+}
+
 SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 {
 	struct sct_ring_hdr *h = w->hdr;
@@ -191,6 +337,12 @@ SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 	if (n > size / 2) {
 		bump(&h->lost);
 		return 0;
+	}
+	if (w->stage_pos != SCT_NO_STAGE) {
+		int direct = 0;
+		struct sct_rec *r = staged_reserve(w, n, &direct);
+		if (!direct)
+			return r;
 	}
 	uint64_t head = w->head;
 	uint64_t to_end = size - (head & w->mask);
@@ -232,6 +384,12 @@ SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 		__atomic_store_n((uint64_t *)(w->data + (head & w->mask)),
 				 SCT_WIP_WORD, __ATOMIC_RELAXED);
 	}
+	if (__builtin_expect(w->stage_unpublished, 0)) {
+		/* the first record of the second lap: its WIP word is in
+		 * place, where readers go once they see no staging */
+		w->stage_unpublished = 0;
+		publish_stage(w, SCT_NO_STAGE);
+	}
 	return (struct sct_rec *)(w->data + (head & w->mask));
 }
 
@@ -257,6 +415,10 @@ SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
 		n = SCT_REC_HEAD;
 	if (n > size - (pos & w->mask))
 		n = size - (pos & w->mask);
+	/* staging: nor past the half, the END word included */
+	if (w->stage_pos != SCT_NO_STAGE &&
+	    n + SCT_END_BYTES > w->lim - (pos & w->mask))
+		n = w->lim - (pos & w->mask) - SCT_END_BYTES;
 	if (pos + n + SCT_END_BYTES - w->tail > size)
 		n = w->tail + size - SCT_END_BYTES - pos;
 	/* the END word first: a reader that sees len sees it */
@@ -272,38 +434,55 @@ SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
 }
 
 /* signal-safe.  Set up W over the ring mapped at MAP, TOTAL bytes long
- * (SCT_HDR_SIZE header page + data area).
+ * (SCT_HDR_SIZE header page + data area + STAGE bytes of staging area,
+ * 0 = none).
  *
  * Division of labour with the caller (preload/core.c): the caller owns the
  * identity fields (pid, tid, ppid, str_max, trap_mode, mono_start,
  * real_offset, seq, comm, exe) and fills them, before or after this call
- * but before the ring file is published under its final name.  This
- * function sets everything else: version, hdr_size = SCT_HDR_SIZE,
- * data_size = TOTAL - SCT_HDR_SIZE, flags (SCT_RING_OVERWRITE when
- * OVERWRITE), head = tail = consumed = 0, _unused = SCT_NO_WIP, the counters
- * (records, lost, lost_reentrant, overwritten) = 0, state =
+ * but before the ring file is published under its final name, and sets
+ * w->populate (and lim) or w->flush.  This function sets everything else:
+ * version, hdr_size = SCT_HDR_SIZE, data_size = TOTAL - SCT_HDR_SIZE -
+ * STAGE, stage_size, flags (SCT_RING_OVERWRITE when OVERWRITE), head = tail
+ * = consumed = 0, stage_pos (0 when staging, else SCT_NO_STAGE), the
+ * counters (records, lost, lost_reentrant, overwritten) = 0, state =
  * SCT_STATE_LIVE, exit_status = -1, and magic last (release).
  *
- * The data area's first word becomes the END word (its page must be
- * populated: core.c populates the ring's first pages before); the rest may
- * hold anything.
+ * The first word records go to (the staging area's, else the data
+ * area's) becomes the END word (its page must be populated: core.c
+ * populates it before); the rest may hold anything.
  *
- * TOTAL - SCT_HDR_SIZE must be a power of two >= 256.  Otherwise the ring is
+ * The data area's size must be a power of two >= 256, and STAGE 0 or a
+ * power of two >= 512 and <= the data area's half.  Otherwise the ring is
  * marked unusable: data_size = 0 (readers reject the file) and every
  * reserve counts a lost record. */
 SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
-			       int overwrite)
+			       uint64_t stage, int overwrite)
 {
 	struct sct_ring_hdr *h = (struct sct_ring_hdr *)map;
-	uint64_t size = total > SCT_HDR_SIZE ? total - SCT_HDR_SIZE : 0;
-	if (size < RING_MIN_DATA || (size & (size - 1)))
+	uint64_t size = total > SCT_HDR_SIZE + stage
+				? total - SCT_HDR_SIZE - stage
+				: 0;
+	if (size < RING_MIN_DATA || (size & (size - 1)) ||
+	    (stage && (stage < 2 * RING_MIN_DATA || (stage & (stage - 1)) ||
+		       stage > size / 2)))
 		size = 0;
+	if (!size)
+		stage = 0;
 	w->hdr = h;
-	w->data = size ? (unsigned char *)map + SCT_HDR_SIZE : 0;
-	w->mask = size ? size - 1 : 0;
+	w->area = size ? (unsigned char *)map + SCT_HDR_SIZE : 0;
+	w->stage = stage ? w->area + size : 0;
+	w->half = stage / 2;
+	w->stage_pos = stage ? 0 : SCT_NO_STAGE;
+	w->stage_unpublished = 0;
+	w->stage_ready = 0;
+	w->flush = 0;
+	w->size = size;
+	w->data = stage ? w->stage : w->area;
+	w->mask = stage ? stage - 1 : size ? size - 1 : 0;
 	w->head = 0;
 	w->tail = 0;
-	w->lim = size;
+	w->lim = stage ? w->half : size;
 	w->populate = 0;
 	w->overwrite = overwrite != 0;
 	w->records = 0;
@@ -311,10 +490,11 @@ SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
 	h->version = SCT_RING_VERSION;
 	h->hdr_size = SCT_HDR_SIZE;
 	h->data_size = size;
+	h->stage_size = stage;
 	h->flags = overwrite ? SCT_RING_OVERWRITE : 0;
 	h->head = 0;
 	h->tail = 0;
-	h->_unused = SCT_NO_WIP;
+	h->stage_pos = w->stage_pos;
 	h->records = 0;
 	h->lost = 0;
 	h->lost_reentrant = 0;

@@ -126,17 +126,33 @@ SCT_SIGSAFE long sct_raw(long nr, long a, long b, long c, long d, long e,
 /* --- ring writer (preload/ring_write.c), usable without the constructor */
 struct sct_wring {
 	struct sct_ring_hdr *hdr;
+	/* where records are written now: the data area, or the staging
+	 * area while it is used (ring.h); the byte at position p is at
+	 * data[p & mask] */
 	unsigned char *data;
 	uint64_t mask;
+	uint64_t size;  /* the data area's size (room is counted in it) */
 	uint64_t head;  /* writer's copy of hdr->head */
 	uint64_t tail;  /* writer's copy of hdr->tail */
-	/* data bytes populated (mapped in advance, see ring_write.c): a
-	 * record ending past lim takes the slow path, which populates more;
-	 * lim == data size once all is */
+	/* offsets in data below which a record and its END word may end
+	 * without the slow path: the data bytes populated (mapped in
+	 * advance, see ring_write.c), data size once all is; the end of
+	 * the half being filled while staging */
 	uint64_t lim;
 	long (*populate)(void *addr, uint64_t len); /* < 0: no room */
 	int overwrite;
 	uint64_t records; /* records committed (hdr->records: published) */
+	/* staging (ring.h): the data area, the staging area, the size of
+	 * its halves, and stage_pos (SCT_NO_STAGE: writing the data area) */
+	unsigned char *area, *stage;
+	uint64_t half, stage_pos;
+	/* copies LEN bytes to DST (in the data area) from SRC; LEN or a
+	 * failure (no room in the file system) */
+	long (*flush)(void *dst, const void *src, uint64_t len);
+	int stage_unpublished; /* SCT_NO_STAGE not yet in the header */
+	/* the staging area's second half has memory (populate: the first
+	 * has it from the start, the second when first used) */
+	int stage_ready;
 };
 
 /* The word a record's position holds while it is written: len 0, type
@@ -160,9 +176,10 @@ SCT_SIGSAFE SCT_COLD struct sct_rec *sct_ring_reserve(struct sct_wring *w,
 /* signal-safe: publish the reserved record, trimmed to LEN bytes. */
 SCT_SIGSAFE void sct_ring_commit(struct sct_wring *w, struct sct_rec *r,
 				 uint32_t len);
-/* signal-safe: set up W over a mapped ring of TOTAL bytes (header + data). */
+/* signal-safe: set up W over a mapped ring of TOTAL bytes (header, data,
+ * and STAGE bytes of staging area, 0 = none). */
 SCT_SIGSAFE void sct_ring_init(struct sct_wring *w, void *map, uint64_t total,
-			       int overwrite);
+			       uint64_t stage, int overwrite);
 
 /* signal-safe: move tail (record by record) so that a record ending at
  * NEED + data_size fits; 0, and the record counted lost, when drop mode
@@ -177,7 +194,7 @@ SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need);
 static inline struct sct_rec *sct_ring_reserve_fast(struct sct_wring *w,
 						    uint32_t len)
 {
-	const uint64_t size = w->mask + 1, head = w->head;
+	const uint64_t size = w->size, head = w->head;
 	const uint64_t off = head & w->mask;
 	if (__builtin_expect(off + len + SCT_END_BYTES > w->lim ||
 				     len > size / 2,

@@ -73,7 +73,7 @@ static inline void synth_ring(struct synth_dir *d, struct synth_ring *r,
 	snprintf(path, sizeof path, "%s/%u-%u-0.ring", d->path, pid, tid);
 	r->total = SCT_HDR_SIZE + (1u << 16);
 	r->map = synth_map(path, r->total);
-	sct_ring_init(&r->w, r->map, r->total, 0);
+	sct_ring_init(&r->w, r->map, r->total, 0, 0);
 	struct sct_ring_hdr *h = r->w.hdr;
 	h->pid = pid;
 	h->tid = tid;

@@ -28,6 +28,11 @@
 static char tmpdir[256];
 static int nfiles;
 
+static void store64(void *p, uint64_t v)
+{
+	__atomic_store_n((uint64_t *)p, v, __ATOMIC_RELAXED);
+}
+
 /* ---- a ring file mapped by the "writer" ----------------------------------*/
 struct tring {
 	char path[300];
@@ -45,12 +50,28 @@ static int create(const char *path, FILE **fp)
 	return fileno(*fp);
 }
 
-static void tring_new(struct tring *t, uint64_t data_size, int overwrite)
+/* the staging area's flush (ring.h) for the tests: a copy, with relaxed
+ * stores (the reader races it on purpose); fails while flush_fail is set,
+ * having copied half, as a full file system would */
+static int flush_fail;
+static long tflush(void *dst, const void *src, uint64_t len)
+{
+	uint64_t n = __atomic_load_n(&flush_fail, __ATOMIC_RELAXED) ? len / 2
+								     : len;
+	for (uint64_t i = 0; i < n / 8; i++)
+		store64((uint64_t *)dst + i, ((const uint64_t *)src)[i]);
+	return (long)n;
+}
+
+/* A ring of DATA_SIZE data bytes and STAGE bytes of staging area (0 =
+ * none), as core.c makes one. */
+static void tring_new2(struct tring *t, uint64_t data_size, uint64_t stage,
+		       int overwrite)
 {
 	FILE *fp;
 	snprintf(t->path, sizeof t->path, "%s/%d-%d-%d.ring", tmpdir, getpid(),
 		 getpid(), nfiles++);
-	t->total = SCT_HDR_SIZE + data_size;
+	t->total = SCT_HDR_SIZE + data_size + stage;
 	int fd = create(t->path, &fp);
 	if (ftruncate(fd, (off_t)t->total) < 0)
 		bail_out("%s: %s", t->path, strerror(errno));
@@ -60,13 +81,19 @@ static void tring_new(struct tring *t, uint64_t data_size, int overwrite)
 	if (t->map == MAP_FAILED)
 		bail_out("mmap: %s", strerror(errno));
 	/* garbage in the data area: nothing may rely on zeroed memory */
-	memset((char *)t->map + SCT_HDR_SIZE, 0xa5, data_size);
-	sct_ring_init(&t->w, t->map, t->total, overwrite);
+	memset((char *)t->map + SCT_HDR_SIZE, 0xa5, data_size + stage);
+	sct_ring_init(&t->w, t->map, t->total, stage, overwrite);
+	t->w.flush = tflush;
 	struct sct_ring_hdr *h = t->w.hdr;
 	h->pid = (uint32_t)getpid();
 	h->tid = (uint32_t)getpid();
 	h->seq = (uint64_t)nfiles;
 	strcpy(h->comm, "test_ring");
+}
+
+static void tring_new(struct tring *t, uint64_t data_size, int overwrite)
+{
+	tring_new2(t, data_size, 0, overwrite);
 }
 
 static void tring_free(struct tring *t)
@@ -100,11 +127,6 @@ static uint64_t mix(uint64_t seq, uint64_t i)
 static uint32_t len_for(uint64_t seq, unsigned spread)
 {
 	return (uint32_t)(REC + 8 * (spread ? mix(seq, 999) % spread : 0));
-}
-
-static void store64(void *p, uint64_t v)
-{
-	__atomic_store_n((uint64_t *)p, v, __ATOMIC_RELAXED);
 }
 
 /* Reserve and commit record SEQ of LEN bytes; 0 when dropped. */
@@ -184,7 +206,7 @@ static void test_init(void)
 	is_int((intmax_t)h->data_size, 4096, "init: data_size");
 	is_int(h->flags, SCT_RING_OVERWRITE, "init: overwrite flag");
 	ok(h->head == 0 && h->tail == 0 && h->consumed == 0 &&
-		   h->_unused == SCT_NO_WIP,
+		   h->stage_pos == SCT_NO_STAGE,
 	   "init: positions");
 	ok(h->state == SCT_STATE_LIVE && h->exit_status == -1,
 	   "init: state live, exit_status -1");
@@ -193,7 +215,7 @@ static void test_init(void)
 	/* not a power of two: unusable, every record lost */
 	static uint64_t buf[(SCT_HDR_SIZE + 3000) / 8];
 	struct sct_wring w;
-	sct_ring_init(&w, buf, SCT_HDR_SIZE + 3000, 0);
+	sct_ring_init(&w, buf, SCT_HDR_SIZE + 3000, 0, 0);
 	struct sct_ring_hdr *bh = (struct sct_ring_hdr *)buf;
 	ok(bh->data_size == 0 && sct_ring_reserve(&w, REC) == NULL &&
 		   bh->lost == 1,
@@ -683,6 +705,198 @@ static void test_race(void)
 	is_int((intmax_t)x.gaps, (intmax_t)h->lost,
 	       "race/drop: gaps are exactly the lost records");
 	tring_free(&x.t);
+
+	/* the same two with staging: records read from the staging area
+	 * while the writer copies it out and reuses it */
+	memset(&x, 0, sizeof x);
+	x.n = n;
+	x.spread = 40;
+	tring_new2(&x.t, 65536, 2048, 1);
+	run_race(&x);
+	h = x.t.w.hdr;
+	ok(x.bad == 0 && x.backwards == 0 && !x.torn &&
+		   x.read + x.gaps == x.n && x.gaps <= h->overwritten,
+	   "race/overwrite, staging: intact, in order, skipped ones counted");
+	tring_free(&x.t);
+	memset(&x, 0, sizeof x);
+	x.n = n;
+	x.spread = 40;
+	x.pace = 16;
+	tring_new2(&x.t, 1u << 20, 4096, 0);
+	run_race(&x);
+	h = x.t.w.hdr;
+	note("drop race, staging: %llu read, %llu lost",
+	     (unsigned long long)x.read, (unsigned long long)h->lost);
+	ok(x.bad == 0 && x.backwards == 0 && x.overrun == 0 && !x.torn &&
+		   x.read + h->lost == x.n && x.gaps == h->lost,
+	   "race/drop, staging: intact, in order, read + lost = written");
+	tring_free(&x.t);
+}
+
+static pid_t dead_pid(void);
+
+/* ---- staging (ring.h) ---------------------------------------------------*/
+/* the word at data-area offset OFF */
+static uint64_t area_word(struct tring *t, uint64_t off)
+{
+	return *(uint64_t *)(void *)((char *)t->map + SCT_HDR_SIZE + off);
+}
+
+/* populate (ring_write.c) for the tests: counts, fails while asked */
+static int populated, populate_fail;
+static long tpopulate(void *addr, uint64_t len)
+{
+	(void)addr, (void)len;
+	populated++;
+	return populate_fail ? -ENOSPC : 0;
+}
+
+static void test_stage(void)
+{
+	/* halves of 512 bytes: three 128-byte records and a 128-byte PAD */
+	struct tring t;
+	tring_new2(&t, 16384, 1024, 0);
+	struct sct_wring *w = &t.w;
+	struct sct_ring_hdr *h = w->hdr;
+	w->populate = tpopulate;
+	populate_fail = 1;
+	for (int i = 0; i < 4; i++)
+		put(w, (uint64_t)i, 128);
+	ok(populated == 1 && h->lost == 1 && w->head == 3 * 128,
+	   "stage: no memory for the second half: the record lost, no PAD");
+	populate_fail = 0;
+	tring_free(&t);
+	tring_new2(&t, 16384, 1024, 0);
+	w = &t.w;
+	h = w->hdr;
+	w->populate = tpopulate;
+	populated = 0;
+	ok(h->stage_size == 1024 && h->stage_pos == 0 && w->data == w->stage,
+	   "stage: staging area set up, records go there");
+	int okc = 0;
+	for (int i = 0; i < 3; i++)
+		okc += put(w, (uint64_t)i, 128);
+	ok(okc == 3 && h->stage_pos == 0,
+	   "stage: a half holds 3 records, nothing copied yet");
+	struct sct_rring *d = ropen(&t, 0);
+	is_int(drain(d, 0, NULL), 3, "stage: read from the staging area");
+	sct_rring_close(d);
+	put(w, 3, 128);
+	ok(h->stage_pos == 512 && w->head == 512 + 128 && populated == 1,
+	   "stage: the 4th record starts the next half (given memory), the first copied out");
+	ok(area_word(&t, 384) == (128 | (uint64_t)SCT_REC_PAD << 32) &&
+		   (uint32_t)area_word(&t, 0) == 128,
+	   "stage: the data area has the half, its PAD included");
+	for (int i = 4; i < 60; i++)
+		okc += put(w, (uint64_t)i, 128);
+	is_int((intmax_t)h->stage_pos, 19 * 512, "stage: 19 halves copied out");
+	is_int(populated, 1, "stage: the second half populated once");
+	d = ropen(&t, 0);
+	uint64_t last = 0;
+	is_int(drain(d, 0, &last), 60, "stage: 60 records read in order");
+	sct_rring_close(d);
+
+	/* drop mode, no reader: the last half is never copied out (the ring
+	 * is full before), and is read where it is */
+	okc = 60;
+	for (int i = 60; i < 120; i++)
+		okc += put(w, (uint64_t)i, 128);
+	is_int(okc, 96, "stage/drop: 32 halves of 3 records kept");
+	is_int((intmax_t)h->lost, 24, "stage/drop: the rest lost");
+	ok(h->stage_pos == 16384 - 512, "stage/drop: the last half staged");
+	d = ropen(&t, 0);
+	is_int(drain(d, 0, &last), 96, "stage/drop: all 96 read");
+	sct_rring_close(d);
+	tring_free(&t);
+
+	/* a live reader: past the first lap, the data area directly */
+	tring_new2(&t, 16384, 1024, 0);
+	w = &t.w;
+	h = w->hdr;
+	struct sct_rring *rr = ropen(&t, 1);
+	uint64_t seq = 0, next = 0;
+	long got = 0;
+	for (int round = 0; round < 40; round++) {
+		for (int i = 0; i < 10; i++)
+			put(w, seq++, 128);
+		long k = drain(rr, next, &last);
+		if (k < 0)
+			break;
+		got += k;
+		next += (uint64_t)k;
+	}
+	ok(got == 400 && h->lost == 0,
+	   "stage/live: 400 records read in order, none lost (%ld)", got);
+	ok(h->stage_pos == SCT_NO_STAGE && w->data == w->area,
+	   "stage/live: the writer switched to the data area after a lap");
+	sct_rring_close(rr);
+	tring_free(&t);
+
+	/* overwrite mode: the newest kept, the rest counted */
+	tring_new2(&t, 16384, 1024, 1);
+	w = &t.w;
+	h = w->hdr;
+	for (uint64_t s = 0; s < 3000; s++)
+		put(w, s, len_for(s, 40));
+	d = ropen(&t, 0);
+	const struct sct_rec *r = sct_rring_next(d);
+	uint64_t first = r ? r->args[0] : 0;
+	long k = 0;
+	if (r && check(r)) {
+		k = drain(d, first + 1, &last);
+		k = k < 0 ? k : k + 1;
+	}
+	ok(k > 0 && last == 2999 && h->stage_pos == SCT_NO_STAGE,
+	   "stage/overwrite: %ld newest records intact, staging done", k);
+	is_int((intmax_t)h->overwritten, (intmax_t)first,
+	       "stage/overwrite: overwritten = records before the oldest kept");
+	sct_rring_close(d);
+	tring_free(&t);
+
+	/* a flush that fails (no room): the records after it are lost and
+	 * counted, those before are read; the writer goes on once it works */
+	tring_new2(&t, 16384, 1024, 0);
+	w = &t.w;
+	h = w->hdr;
+	long n;
+	for (int i = 0; i < 10; i++)
+		put(w, (uint64_t)i, 128);
+	flush_fail = 1;
+	okc = 0;
+	for (int i = 10; i < 20; i++)
+		okc += put(w, (uint64_t)i, 128);
+	ok(okc == 2 && h->lost == 8,
+	   "stage/full: 2 more fit the half, 8 lost (%d kept)", okc);
+	d = ropen(&t, 0);
+	is_int(drain(d, 0, &last), 12, "stage/full: the 12 kept read");
+	sct_rring_close(d);
+	flush_fail = 0;
+	for (int i = 20; i < 30; i++)
+		okc += put(w, (uint64_t)i, 128);
+	d = ropen(&t, 0);
+	int inorder = 1;
+	n = 0;
+	while ((r = sct_rring_next(d)))
+		inorder &= check(r) && r->args[0] == (uint64_t)(n < 12 ? n : n + 8),
+			n++;
+	ok(inorder && n == 22 && h->lost == 8,
+	   "stage/full: 0..11, then 20..29 (the flush worked again)");
+	sct_rring_close(d);
+
+	/* a record in progress in the staging area: torn once its writer
+	 * is gone */
+	struct sct_rec *wip = sct_ring_reserve(w, 200);
+	memset((char *)wip + 8, 0x5a, 150);
+	h->pid = h->tid = (uint32_t)dead_pid();
+	d = ropen(&t, 0);
+	sct_rring_refresh(d);
+	n = 0;
+	while (sct_rring_next(d))
+		n++;
+	ok(n == 22 && d->torn_at == w->head,
+	   "stage/torn: 22 records, then the torn one in the staging area");
+	sct_rring_close(d);
+	tring_free(&t);
 }
 
 /* ---- torn and corrupt records --------------------------------------------*/
@@ -887,6 +1101,20 @@ static void test_open_errors(void)
 	ok(r && sct_rring_next(r) == NULL, "empty ring: no record");
 	sct_rring_close(r);
 
+	h.stage_size = 3000;
+	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		bail_out("pwrite");
+	ok(!sct_rring_open(path, 0, err, sizeof err) &&
+		   strstr(err, "staging size 3000"),
+	   "bad staging size: %s", err);
+	h.stage_size = 1024;
+	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		bail_out("pwrite");
+	ok(!sct_rring_open(path, 0, err, sizeof err) &&
+		   strstr(err, "file has 8192 bytes, header says 9216"),
+	   "staging area missing: %s", err);
+	h.stage_size = 0;
+
 	if (ftruncate(fd, 100) < 0)
 		bail_out("ftruncate");
 	ok(!sct_rring_open(path, 0, err, sizeof err) &&
@@ -920,6 +1148,7 @@ int main(void)
 	test_drop();
 	test_live();
 	test_overwrite();
+	test_stage();
 	test_race();
 	test_torn();
 	test_corrupt();

@@ -2,7 +2,8 @@
  *
  * One ring per traced thread, in a file of the ring directory
  * (SCTRACE_DIR, default /dev/shm/sctrace-UID), named PID-TID-SEQ.ring, mode
- * 0600.  The file is a 4 KiB header page followed by a power-of-two data area.
+ * 0600.  The file is a 4 KiB header page followed by a power-of-two data area
+ * (and a staging area, see below).
  * Records are 8-byte aligned, variable sized, never split across the end of
  * the data area (a PAD record fills the tail instead).
  *
@@ -22,7 +23,26 @@
  *     SCT_REC_WIP there when it reserves it).  A dead writer that left one
  *     died mid-record: the reader flags a torn record there and keeps
  *     everything before it.
- * So readers find the end of the data from the data alone.  The header's
+ * So readers find the end of the data from the data alone.
+ *
+ * Staging (version 5).  Writing a page of the data area through the
+ * writer's own mapping for the first time costs a page fault, and on some
+ * virtual machines ~5-10 us more (the host's shadow page tables), ~1.5 ns
+ * a byte of records.  So a ring may have a staging area after its data
+ * area (stage_size bytes, a power of two, 0 = none): two halves that the
+ * writer fills in turn, and copies whole into the data area when it
+ * leaves one (process_vm_writev: the kernel writes the pages, ~10x
+ * cheaper), until the data area's first lap is done; from then on it
+ * writes the data area directly, as a ring without staging does.  Records
+ * and PADs then never cross a half (a PAD fills each half's tail), and
+ * the positions from stage_pos on (the half being filled) live in the
+ * staging area at pos & (stage_size - 1), the others in the data area.
+ * stage_pos only grows (release), and is UINT64_MAX when nothing is
+ * staged.  (In the first lap, then, a PAD fills the rest of a half, and
+ * records are checked against the end of their half.)  A reader that copied bytes from the staging area checks
+ * stage_pos again after the copy (acquire): still <= pos, the half was
+ * not even copied out, so not reused; beyond it, the bytes are in the
+ * data area now: read them there.  The header's
  * head and records are published lazily, at least when the data crosses a
  * page, before tail moves and with every event record (thread start and
  * exit, exec, exit): a record boundary at or before the end, and the
@@ -41,10 +61,11 @@
 #include <stdint.h>
 
 #define SCT_RING_MAGIC   0x31474e4952544353ULL /* "SCTRING1" little endian */
-#define SCT_RING_VERSION 4 /* 4: stat's window (kinds.h); 3 is read too */
+#define SCT_RING_VERSION 5 /* 5: staging; 4: stat's window (kinds.h); 3 is read too */
 #define SCT_RING_VERSION_MIN 3
 #define SCT_HDR_SIZE     4096u
 #define SCT_NO_WIP       UINT64_MAX /* "no position" (torn_at) */
+#define SCT_NO_STAGE     UINT64_MAX /* stage_pos: nothing staged */
 #define SCT_ALIGN(n)     (((n) + 7u) & ~(uint64_t)7u)
 
 enum sct_ring_flags {
@@ -81,12 +102,16 @@ struct sct_ring_hdr {
 	char     exe[256];     /* program path (NUL terminated, truncated) */
 	uint64_t image;        /* image id: names its side file PID-IMAGE.stk
 				  (include/sctrace/stack.h), 0 = none */
+	uint64_t stage_size;   /* the staging area after the data area, 0 = none
+				  (a power of two <= data_size / 2) */
 	/* --- writer-updated fields (own cache line) --- */
-	uint64_t _pad0[4];
+	uint64_t _pad0[3];
 	uint64_t head;         /* a record boundary <= the end of committed
 				  data, published lazily (release) */
 	uint64_t tail;         /* oldest intact record (release by writer) */
-	uint64_t _unused;      /* (version 1's wip) */
+	uint64_t stage_pos;    /* positions >= it are in the staging area
+				  (release); SCT_NO_STAGE: none (versions
+				  3 and 4 hold SCT_NO_WIP there: the same) */
 	uint64_t records;      /* records committed before head (lazily) */
 	uint64_t lost;         /* records dropped: ring full (drop mode) */
 	uint64_t lost_reentrant; /* records dropped: signal hit the writer */
