@@ -365,8 +365,13 @@ SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 	if (w->lim > size)
 		w->lim = size;
 	if (end + SCT_END_BYTES - w->tail > size &&
-	    !sct_ring_room(w, end + SCT_END_BYTES - size))
+	    !sct_ring_room(w, end + SCT_END_BYTES - size)) {
+		/* the lap's first record, after staging, comes back here
+		 * until it is written (and SCT_NO_STAGE published) */
+		if (w->stage_unpublished)
+			w->lim = 0;
 		return 0;
+	}
 	if (pad) {
 		/* the record's own position first (the next lap's start, an
 		 * older record's bytes until now), then the PAD that leads a

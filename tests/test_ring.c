@@ -129,10 +129,12 @@ static uint32_t len_for(uint64_t seq, unsigned spread)
 	return (uint32_t)(REC + 8 * (spread ? mix(seq, 999) % spread : 0));
 }
 
-/* Reserve and commit record SEQ of LEN bytes; 0 when dropped. */
-static int put(struct sct_wring *w, uint64_t seq, uint32_t len)
+/* Reserve and commit record SEQ of LEN bytes (through the inline fast
+ * path when FAST, as the preload's calls do); 0 when dropped. */
+static int put2(struct sct_wring *w, uint64_t seq, uint32_t len, int fast)
 {
-	struct sct_rec *r = sct_ring_reserve(w, len);
+	struct sct_rec *r = fast ? sct_ring_reserve_fast(w, len)
+				 : sct_ring_reserve(w, len);
 	if (!r)
 		return 0;
 	struct sct_rec f;
@@ -156,8 +158,16 @@ static int put(struct sct_wring *w, uint64_t seq, uint32_t len)
 	uint64_t *dst = (uint64_t *)(void *)r;
 	for (size_t i = 0; i < REC / 8; i++)
 		store64(&dst[i], src[i]);
-	sct_ring_commit(w, r, len);
+	if (fast)
+		sct_ring_commit_fast(w, r, len);
+	else
+		sct_ring_commit(w, r, len);
 	return 1;
+}
+
+static int put(struct sct_wring *w, uint64_t seq, uint32_t len)
+{
+	return put2(w, seq, len, 0);
 }
 
 /* 1 when REC is a consistent numbered record. */
@@ -615,7 +625,8 @@ static void *race_writer(void *arg)
 {
 	struct race *x = arg;
 	for (uint64_t s = 0; s < x->n; s++) {
-		put(&x->t.w, s, len_for(s, x->spread));
+		/* every other record through the inline fast path */
+		put2(&x->t.w, s, len_for(s, x->spread), (int)(s & 1));
 		if (x->pace && s % x->pace == 0)
 			sched_yield();
 	}
@@ -829,6 +840,31 @@ static void test_stage(void)
 	   "stage/live: 400 records read in order, none lost (%ld)", got);
 	ok(h->stage_pos == SCT_NO_STAGE && w->data == w->area,
 	   "stage/live: the writer switched to the data area after a lap");
+	sct_rring_close(rr);
+	tring_free(&t);
+
+	/* the end of the first lap: a copy that failed, then a ring too
+	 * full for the next record; the one after it must still switch
+	 * the reader to the data area */
+	tring_new2(&t, 16384, 1024, 0);
+	w = &t.w;
+	h = w->hdr;
+	for (int i = 0; i < 96; i++)
+		put(w, (uint64_t)i, 128);
+	rr = ropen(&t, 1);
+	sct_rring_next(rr);
+	sct_rring_next(rr);
+	flush_fail = 1;
+	okc = put(w, 96, 128);
+	flush_fail = 0;
+	okc += put(w, 97, 400);
+	ok(okc == 0 && h->lost == 2 && h->stage_pos == 16384,
+	   "stage/lap: a failed copy, then no room: both lost, the lap copied out");
+	is_int(drain(rr, 2, &last), 94, "stage/lap: the reader reads the rest");
+	okc = put2(w, 98, 128, 1);
+	ok(okc == 1 && h->stage_pos == SCT_NO_STAGE,
+	   "stage/lap: the next record starts the second lap, staging done");
+	is_int(drain(rr, 98, &last), 1, "stage/lap: and the reader finds it");
 	sct_rring_close(rr);
 	tring_free(&t);
 
