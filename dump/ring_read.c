@@ -70,10 +70,13 @@ static uint64_t stage_now(const struct sct_rring *r)
 	return __atomic_load_n(&r->hdr->stage_pos, __ATOMIC_ACQUIRE);
 }
 
-/* Where position POS is when stage_pos is SP. */
+/* Where position POS is when stage_pos is SP.  (Positions are 8-byte
+ * aligned; one that is not, a corrupt tail's, is read aligned down, so
+ * that no read crosses the end of the mapping.) */
 static const unsigned char *at(const struct sct_rring *r, uint64_t pos,
 			       uint64_t sp)
 {
+	pos &= ~(uint64_t)7;
 	return pos >= sp ? r->stage + (pos & (r->stage_size - 1))
 			 : r->data + (pos & (r->size - 1));
 }
@@ -323,9 +326,15 @@ static unsigned word_type(uint64_t word)
 	return (unsigned)(word >> 32) & 0xffff;
 }
 
-/* Is WORD, whose len is not 0, a well-formed record header at POS? */
-static int word_ok(const struct sct_rring *r, uint64_t pos, uint64_t word)
+/* Is WORD, whose len is not 0, a well-formed record header at POS, read
+ * while stage_pos was SP?  (A corrupt stage_pos can put any position in
+ * the staging area: a record read there stays within it.) */
+static int word_ok(const struct sct_rring *r, uint64_t pos, uint64_t word,
+		   uint64_t sp)
 {
+	if (pos >= sp &&
+	    (uint32_t)word > r->stage_size - (pos & (r->stage_size - 1)))
+		return 0;
 	return sct_rec_word_ok(word, room_at(r, pos));
 }
 
@@ -351,7 +360,7 @@ const struct sct_rec *sct_rring_next(struct sct_rring *r)
 				r->torn_at = pos; /* its writer died */
 			return NULL;
 		}
-		if (!word_ok(r, pos, word)) {
+		if (!word_ok(r, pos, word, sp)) {
 			r->torn_at = pos;
 			return NULL;
 		}
@@ -394,7 +403,7 @@ uint64_t sct_rring_records(const struct sct_rring *r)
 		}
 		if (tail_after_reads(r) > pos)
 			break; /* lapped: the writer published more since */
-		if ((uint32_t)word == 0 || !word_ok(r, pos, word))
+		if ((uint32_t)word == 0 || !word_ok(r, pos, word, sp))
 			break;
 		n += word_type(word) != SCT_REC_PAD;
 		pos += (uint32_t)word;

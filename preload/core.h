@@ -43,6 +43,10 @@ struct sct_thread {
 	 * more page) per capture */
 	void *memo;
 	unsigned memo_victim;
+	/* its sets in use: 64 - the bits of a hash that index them (stack.c:
+	 * the first MEMO_SETS_FIRST, then all); entries pushed out */
+	unsigned char memo_shift;
+	unsigned short memo_evicted;
 };
 
 /* Trap selector values (linux/prctl.h: SYSCALL_DISPATCH_FILTER_*). */

@@ -134,7 +134,7 @@ static inline void publish_tail(struct sct_wring *w, uint64_t t)
  * not for every one.  Returns 0 when drop mode cannot free enough.  Inlined into its one caller,
  * sct_ring_room(). */
 static inline __attribute__((always_inline)) SCT_SIGSAFE int
-make_room(struct sct_wring *w, uint64_t need)
+make_room(struct sct_wring *w, uint64_t need, const int staged)
 {
 	struct sct_ring_hdr *h = w->hdr;
 	const uint64_t size = ring_size(w);
@@ -155,20 +155,20 @@ make_room(struct sct_wring *w, uint64_t need)
 	/* small rings (tests) free only what they must */
 	const uint64_t goal = need + (size >= 16 * ROOM_AHEAD ? ROOM_AHEAD : 0);
 	/* each record's first word (len in the low half, type in bits
-	 * 32..47: little endian struct sct_rec) where at() says, with what
-	 * it reads held in registers: stage_from is SCT_NO_STAGE once the
-	 * writer left the staging area */
-	const uint64_t stage_from = w->stage_pos;
+	 * 32..47: little endian struct sct_rec), where at() says while
+	 * STAGED (a constant: the common case, the writer past the staging
+	 * area, is this loop as it was before staging) */
 	const unsigned char *const area = w->area;
 	while (t < goal && t < limit) {
 		uint64_t word = __atomic_load_n(
-			(const uint64_t *)(t >= stage_from ? at(w, t)
-							   : area + (t & (size - 1))),
+			(const uint64_t *)(staged ? at(w, t)
+						  : area + (t & (size - 1))),
 			__ATOMIC_RELAXED);
 		uint64_t len = (uint32_t)word;
 		unsigned type = (unsigned)(word >> 32) & 0xffff;
 		uint64_t room = size - (t & (size - 1));
-		if ((!sct_rec_word_ok(word, room) && !half_pad(w, t, word)) ||
+		if ((!sct_rec_word_ok(word, room) &&
+		     !__builtin_expect(half_pad(w, t, word), 0)) ||
 		    len > head - t) {
 			t = head; /* corrupted: forget everything */
 			break;
@@ -196,10 +196,12 @@ make_room(struct sct_wring *w, uint64_t need)
 	return 1;
 }
 
-/* signal-safe.  make_room(), or the record counted lost. */
+/* signal-safe.  make_room() (two copies: for the writer in the staging
+ * area, and past it), or the record counted lost. */
 SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need)
 {
-	if (make_room(w, need))
+	if (w->stage_pos == SCT_NO_STAGE ? make_room(w, need, 0)
+					 : make_room(w, need, 1))
 		return 1;
 	bump(&w->hdr->lost);
 	return 0;

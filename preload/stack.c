@@ -522,11 +522,17 @@ static SCT_SIGSAFE unsigned walk(uint64_t *ips, unsigned max, uint64_t ip,
  * keeps them all (sqlite3's VFS calls come from several call sites of
  * one function, at the same stack pointer: with 2 ways a third of its
  * calls walked again: 142 stacks, ~2300 walks in 8000 calls).  Mapped
- * for a thread by its first capture (raw mmap, 64 KiB, populated),
- * unmapped when the thread exits.  Only for the eh and libunwind walk
- * (fast), and never in a capture nested in another (a signal handler's,
- * while in_unwind). */
+ * for a thread by its first capture (raw mmap, 64 KiB), unmapped when the
+ * thread exits.  Only its first MEMO_SETS_FIRST sets at first (8 KiB,
+ * populated): the first store to each new page costs ~5-10 us on some
+ * virtual machines, and a short program (find: ~50 stacks) needs no more;
+ * all of them (populated then) once MEMO_GROW_AFTER entries were pushed
+ * out.  An entry stays valid in whichever set it is: the index only says
+ * where to look.  Only for the eh and libunwind walk (fast), and never in
+ * a capture nested in another (a signal handler's, while in_unwind). */
 #define MEMO_SETS 128u /* a power of two: the index is a hash's top bits */
+#define MEMO_SETS_FIRST 16u
+#define MEMO_GROW_AFTER 32u
 struct memo {
 	uint64_t ip, sp, bp;  /* the walk's start; ip 0: empty */
 	uint64_t sum;         /* memo_step() over the words read */
@@ -546,12 +552,33 @@ static SCT_SIGSAFE SCT_COLD struct memo *memo_map(struct sct_thread *t)
 {
 	if (t->memo)
 		return 0;
-	/* populated: entries land in its pages by hash (see
-	 * sct_stk_index_populate()) */
 	long a = sct_raw6(__NR_mmap, 0, MEMO_BYTES, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	t->memo = (unsigned long)a >= -4096ul ? (void *)1 : (void *)a;
-	return (uintptr_t)t->memo > 1 ? t->memo : 0;
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((unsigned long)a >= -4096ul) {
+		t->memo = (void *)1;
+		return 0;
+	}
+	/* the first sets populated: entries land in their pages by hash */
+	sct_populate((void *)a, MEMO_WAYS * MEMO_SETS_FIRST * sizeof(struct memo));
+	t->memo_shift = 64 - __builtin_ctz(MEMO_SETS_FIRST);
+	t->memo_evicted = 0;
+	/* the memo after its shift: a signal handler's capture meanwhile
+	 * (stack_id()) uses both */
+	__atomic_signal_fence(__ATOMIC_RELEASE);
+	t->memo = (void *)a;
+	return t->memo;
+}
+
+/* signal-safe: another entry of T's memo pushed out; all of its sets in
+ * use (populated) after MEMO_GROW_AFTER */
+static SCT_SIGSAFE void memo_evicted(struct sct_thread *t)
+{
+	const unsigned all = 64 - __builtin_ctz(MEMO_SETS);
+	if (t->memo_shift == all || ++t->memo_evicted < MEMO_GROW_AFTER)
+		return;
+	const size_t first = MEMO_WAYS * MEMO_SETS_FIRST * sizeof(struct memo);
+	sct_populate((char *)t->memo + first, MEMO_BYTES - first);
+	t->memo_shift = (unsigned char)all;
 }
 
 /* signal-safe: T's memo, mapped now if need be; NULL if not */
@@ -615,12 +642,16 @@ stack_walk_id(struct sct_thread *t, struct memo *set, uint32_t gen,
 		if (tr.at[i] - sp > UINT16_MAX)
 			return id;
 	/* an empty way, else each in turn */
-	struct memo *m = &set[t->memo_victim++ & (MEMO_WAYS - 1)];
+	struct memo *m = 0;
 	for (unsigned w = 0; w < MEMO_WAYS; w++)
 		if (!set[w].ip) {
 			m = &set[w];
 			break;
 		}
+	if (!m) {
+		m = &set[t->memo_victim++ & (MEMO_WAYS - 1)];
+		memo_evicted(t);
+	}
 	m->ip = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	uint64_t sum = 0;
@@ -652,8 +683,9 @@ static SCT_SIGSAFE SCT_HOT uint32_t stack_id(struct sct_stk_hdr *h,
 	struct memo *set;
 	if (!stk.fast || t->in_unwind || !(set = memo_of_thread(t)))
 		return stack_walk_id(t, 0, 0, h, ip, sp, bp, exact);
+	/* the hash's top bits (memo_shift: set with the memo) */
 	set += MEMO_WAYS * (((ip ^ sp >> 4) * 0x9e3779b97f4a7c15ull) >>
-			    (64 - __builtin_ctz(MEMO_SETS)));
+			    t->memo_shift);
 	uint32_t gen = __atomic_load_n(&sct_unw_gen, __ATOMIC_ACQUIRE);
 	for (unsigned w = 0; w < MEMO_WAYS; w++)
 		if (memo_same(&set[w], ip, sp, bp, exact, gen))

@@ -50,6 +50,14 @@ static inline int same_frames(const uint64_t *a, const uint64_t *b,
  * hint, checked against the slot it names. */
 #define IDX_SIZE 16384u /* entries (power of two), 2 x the preload's slots */
 static uint32_t idx[IDX_SIZE] __attribute__((aligned(4096)));
+/* Only the first IDX_FIRST entries (8 KiB, populated) at first: the first
+ * store to each new page costs ~5-10 us on some virtual machines, and a
+ * short program interns a few hundred stacks; all of them (populated then,
+ * the entries so far entered again where the wider index looks) once a
+ * file's IDX_FIRST / 2-th stack is stored. */
+#define IDX_FIRST 2048u
+static uint32_t idx_mask = IDX_FIRST - 1;
+static long (*idx_populate)(void *, uint64_t);
 
 static inline uint32_t file_tag(const struct sct_stk_hdr *h)
 {
@@ -60,7 +68,8 @@ static inline uint32_t file_tag(const struct sct_stk_hdr *h)
 
 SCT_SIGSAFE void sct_stk_index_populate(long (*populate)(void *, uint64_t))
 {
-	populate(idx, sizeof idx);
+	idx_populate = populate;
+	populate(idx, IDX_FIRST * sizeof idx[0]);
 }
 
 /* A sparse side file (sct_stk_sparse): file offsets below slot_lim and
@@ -135,6 +144,55 @@ static SCT_SIGSAFE uint32_t slot_take(struct sct_stk_hdr *h, uint64_t hash,
 	return SCT_STK_ID(i);
 }
 
+/* signal-safe: enter E (of TAG's file) in the index under MASK, at the
+ * first empty or foreign entry from FROM on, if any (none: a lost race
+ * costs a duplicate later) */
+static SCT_SIGSAFE void idx_put(uint32_t mask, uint32_t tag, uint32_t e,
+				uint32_t from)
+{
+	for (uint32_t k = 0; k < SCT_STK_PROBES; k++) {
+		uint32_t i = (from + k) & mask;
+		uint32_t old = __atomic_load_n(&idx[i], __ATOMIC_RELAXED);
+		if (old == e)
+			return; /* there already */
+		if ((old & 0xffff0000u) == tag && old != 0)
+			continue;
+		if (__atomic_compare_exchange_n(&idx[i], &old, e, 0,
+						__ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return;
+	}
+}
+
+static inline uint32_t idx_at(uint64_t hash, uint32_t mask)
+{
+	return (uint32_t)(hash ^ (hash >> 32)) & mask;
+}
+
+/* signal-safe: the whole index in use, H's entries so far entered where
+ * it now looks for them (another thread's growing meanwhile: a stack it
+ * misses is stored again, a duplicate) */
+static SCT_SIGSAFE void idx_grow(struct sct_stk_hdr *h, uint32_t tag)
+{
+	uint32_t small = IDX_FIRST - 1;
+	if (!__atomic_compare_exchange_n(&idx_mask, &small, IDX_SIZE - 1, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	if (idx_populate)
+		idx_populate(&idx[IDX_FIRST],
+			     (IDX_SIZE - IDX_FIRST) * sizeof idx[0]);
+	for (uint32_t i = 0; i < IDX_FIRST; i++) {
+		uint32_t e = __atomic_load_n(&idx[i], __ATOMIC_RELAXED);
+		if ((e & 0xffff0000u) != tag || (e & 0xffffu) == 0 ||
+		    (e & 0xffffu) > h->nslots)
+			continue;
+		const struct sct_stk_slot *s = slot_at(h, SCT_STK_SLOT(e & 0xffffu));
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SCT_STK_READY)
+			continue;
+		idx_put(IDX_SIZE - 1, tag, e, idx_at(s->hash, IDX_SIZE - 1));
+	}
+}
+
 SCT_SIGSAFE uint32_t sct_stk_intern(struct sct_stk_hdr *h,
 				    const uint64_t *ips, unsigned n)
 {
@@ -144,10 +202,11 @@ SCT_SIGSAFE uint32_t sct_stk_intern(struct sct_stk_hdr *h,
 		n = h->depth;
 	const uint64_t hash = sct_stk_hash(ips, n);
 	const uint32_t tag = file_tag(h) << 16;
-	uint32_t at = (uint32_t)(hash ^ (hash >> 32)) & (IDX_SIZE - 1);
+	const uint32_t mask = __atomic_load_n(&idx_mask, __ATOMIC_RELAXED);
+	uint32_t at = idx_at(hash, mask);
 	uint32_t free_at = IDX_SIZE; /* the first empty or foreign entry */
 	for (uint32_t k = 0; k < SCT_STK_PROBES; k++) {
-		uint32_t i = (at + k) & (IDX_SIZE - 1);
+		uint32_t i = (at + k) & mask;
 		uint32_t e = __atomic_load_n(&idx[i], __ATOMIC_RELAXED);
 		if ((e & 0xffff0000u) != tag || (e & 0xffffu) == 0 ||
 		    (e & 0xffffu) > h->nslots) {
@@ -167,17 +226,10 @@ SCT_SIGSAFE uint32_t sct_stk_intern(struct sct_stk_hdr *h,
 	uint32_t id = slot_take(h, hash, ips, n);
 	/* remember it; a lost race for the entry only costs a duplicate
 	 * later */
-	for (uint32_t k = 0; id && free_at != IDX_SIZE && k < SCT_STK_PROBES;
-	     k++) {
-		uint32_t i = (free_at + k) & (IDX_SIZE - 1);
-		uint32_t e = __atomic_load_n(&idx[i], __ATOMIC_RELAXED);
-		if ((e & 0xffff0000u) == tag && e != 0)
-			continue;
-		if (__atomic_compare_exchange_n(&idx[i], &e, tag | id, 0,
-						__ATOMIC_RELAXED,
-						__ATOMIC_RELAXED))
-			break;
-	}
+	if (id && free_at != IDX_SIZE)
+		idx_put(mask, tag, tag | id, free_at);
+	if (id == IDX_FIRST / 2 && mask == IDX_FIRST - 1)
+		idx_grow(h, tag);
 	return id;
 }
 

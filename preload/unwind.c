@@ -79,19 +79,41 @@ static inline uint64_t rule_make(unsigned kind, int rbp_base, int64_t off,
 #define NRULES 4096u
 #define PROBES 8u
 #define KEY_GONE 1u
+/* Only the first NRULES_FIRST slots (8 KiB, populated) at first: the
+ * first store to each new page costs ~5-10 us on some virtual machines,
+ * and a short program learns a few hundred rules; all of them (populated
+ * then) once RULES_GROW_AT were stored or a rule found no room.  Rules
+ * stored before stay where they are: an address met again may be learnt
+ * again, once. */
+#define NRULES_FIRST 512u
+#define RULES_GROW_AT (NRULES_FIRST / 2)
 static struct rule_slot {
 	uint64_t key, rule;
 } *rules; /* NRULES, mapped at start */
+static uint32_t rules_mask = NRULES_FIRST - 1, rules_used;
 
-static inline uint32_t rule_slot(uint64_t key)
+static inline uint32_t rule_slot(uint64_t key, uint32_t mask)
 {
-	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 51) & (NRULES - 1);
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 51) & mask;
+}
+
+/* signal-safe: every slot in use from now on */
+static SCT_SIGSAFE void rules_grow(void)
+{
+	uint32_t small = NRULES_FIRST - 1;
+	if (!__atomic_compare_exchange_n(&rules_mask, &small, 0, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return; /* another thread's, or done */
+	sct_populate(&rules[NRULES_FIRST],
+		     (NRULES - NRULES_FIRST) * sizeof *rules);
+	__atomic_store_n(&rules_mask, NRULES - 1, __ATOMIC_RELAXED);
 }
 
 static inline uint64_t rule_get(uint64_t key)
 {
-	uint32_t i = rule_slot(key);
-	for (unsigned k = 0; k < PROBES; k++, i = (i + 1) & (NRULES - 1)) {
+	const uint32_t mask = __atomic_load_n(&rules_mask, __ATOMIC_RELAXED);
+	uint32_t i = rule_slot(key, mask);
+	for (unsigned k = 0; k < PROBES; k++, i = (i + 1) & mask) {
 		/* pairs with the CAS in rule_put */
 		uint64_t kk = __atomic_load_n(&rules[i].key, __ATOMIC_ACQUIRE);
 		if (kk == key)
@@ -104,8 +126,9 @@ static inline uint64_t rule_get(uint64_t key)
 
 static SCT_SIGSAFE void rule_put(uint64_t key, uint64_t rule)
 {
-	uint32_t i = rule_slot(key);
-	for (unsigned k = 0; k < PROBES; k++, i = (i + 1) & (NRULES - 1)) {
+	const uint32_t mask = __atomic_load_n(&rules_mask, __ATOMIC_RELAXED);
+	uint32_t i = rule_slot(key, mask);
+	for (unsigned k = 0; mask && k < PROBES; k++, i = (i + 1) & mask) {
 		uint64_t kk = __atomic_load_n(&rules[i].key, __ATOMIC_ACQUIRE);
 		if (kk == 0 &&
 		    __atomic_compare_exchange_n(&rules[i].key, &kk, key, 0,
@@ -113,12 +136,17 @@ static SCT_SIGSAFE void rule_put(uint64_t key, uint64_t rule)
 						__ATOMIC_ACQUIRE)) {
 			/* pairs with the acquire load in rule_get */
 			__atomic_store_n(&rules[i].rule, rule, __ATOMIC_RELEASE);
+			if (__atomic_add_fetch(&rules_used, 1,
+					       __ATOMIC_RELAXED) == RULES_GROW_AT)
+				rules_grow();
 			return;
 		}
 		if (kk == key)
 			return; /* another thread learnt it */
 	}
 	/* no room: this address is learnt again each time it is seen */
+	if (mask == NRULES_FIRST - 1)
+		rules_grow();
 }
 
 /* ---- libunwind -------------------------------------------------------- */
@@ -150,13 +178,14 @@ int sct_unw_init(void *lib, sct_bt_fn bt)
 	 * its TLS) in a vfork child corrupted its parent. */
 	policy(unw.as, UNW_CACHE_PER_THREAD);
 rules:;
-	/* populated: rules land in its pages by hash, so a short program
-	 * touches most of them (see sct_stk_index_populate()) */
+	/* the first slots populated: rules land in their pages by hash,
+	 * so a short program touches most of them */
 	long t = sct_raw6(__NR_mmap, 0, NRULES * sizeof *rules,
-			  PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
 	if ((unsigned long)t >= -4096ul)
 		return -1;
+	sct_populate((void *)t, NRULES_FIRST * sizeof *rules);
 	rules = (struct rule_slot *)t;
 	return 0;
 }
@@ -350,7 +379,10 @@ SCT_SIGSAFE void sct_unw_forget(uint64_t lo, uint64_t hi)
 		return;
 	/* before the rules go: a memo checked after this sees it */
 	__atomic_fetch_add(&sct_unw_gen, 1, __ATOMIC_SEQ_CST);
-	for (unsigned i = 0; i < NRULES; i++) {
+	/* the slots in use (growing meanwhile: a rule it misses is of an
+	 * address still mapped, or is met no more) */
+	const uint32_t mask = __atomic_load_n(&rules_mask, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i <= (mask ? mask : NRULES_FIRST - 1); i++) {
 		uint64_t k = __atomic_load_n(&rules[i].key, __ATOMIC_RELAXED);
 		if (k >= lo && k < hi) {
 			__atomic_store_n(&rules[i].rule, 0, __ATOMIC_RELAXED);

@@ -1077,6 +1077,27 @@ static void test_corrupt(void)
 	   "writer: a corrupt record in overwrite mode resets the ring");
 	sct_rring_close(rr);
 	tring_free(&t);
+
+	/* positions a reader cannot trust: a tail that is not 8-byte
+	 * aligned, at the end of the area; a stage_pos that puts every
+	 * position in the staging area, with a word longer than it */
+	tring_new2(&t, 16384, 1024, 0);
+	for (int s = 0; s < 10; s++)
+		put(&t.w, (uint64_t)s, 128);
+	t.w.hdr->tail = 16384 - 3;
+	rr = ropen(&t, 0);
+	while (sct_rring_next(rr))
+		;
+	ok(1, "corrupt: an unaligned tail at the area's end: read, no fault");
+	sct_rring_close(rr);
+	t.w.hdr->tail = 0;
+	t.w.hdr->stage_pos = 0;
+	*(uint64_t *)(void *)t.w.stage = 4000; /* len 4000 in a 1 KiB area */
+	rr = ropen(&t, 0);
+	ok(sct_rring_next(rr) == NULL && rr->torn_at == 0,
+	   "corrupt: a record longer than the staging area: the ring ends");
+	sct_rring_close(rr);
+	tring_free(&t);
 }
 
 static void test_open_errors(void)

@@ -145,6 +145,26 @@ static void test_full(void)
 	synth_unmap(h);
 }
 
+/* ---- the writer's index growing (stack_write.c: IDX_FIRST) ---------------- */
+static void test_grow(void)
+{
+	struct sct_stk_hdr *h = synth_side(&dir, 14, 1000, 4, 4096, 1024);
+	static uint32_t id[3000];
+	int distinct = 1, same = 1;
+	for (unsigned i = 0; i < 3000; i++) {
+		uint64_t ips[2] = { 0x1000 + i, 0x2000 };
+		id[i] = sct_stk_intern(h, ips, 2);
+		distinct &= id[i] == i + 1;
+	}
+	for (unsigned i = 0; i < 3000; i++) {
+		uint64_t ips[2] = { 0x1000 + i, 0x2000 };
+		same &= sct_stk_intern(h, ips, 2) == id[i];
+	}
+	ok(distinct && same && h->stacks == 3000 && h->stacks_lost == 0,
+	   "3000 stacks: each stored once, found again after the index grew");
+	synth_unmap(h);
+}
+
 /* ---- truncated and garbage files ------------------------------------------ */
 static void test_truncated(void)
 {
@@ -406,6 +426,7 @@ int main(void)
 	test_good();
 	test_uncommitted();
 	test_full();
+	test_grow();
 	test_truncated();
 	test_garbage();
 	test_sym_self();
