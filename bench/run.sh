@@ -18,7 +18,7 @@
 #
 # Every number is the minimum of several runs, the configurations interleaved
 # (these machines are shared and noisy).  Knobs (environment):
-#   RUNS=5 (loop)  PAIRED_RUNS=11 (loop's +paired)  PROG_RUNS=21 (programs)  ITERS=2000000  STRACE_ITERS=50000  COLD_ITERS=200000
+#   RUNS=5 (loop)  PAIRED_RUNS=21 (loop's +paired)  PROG_RUNS=21 (programs)  ITERS=2000000  STRACE_ITERS=50000  COLD_ITERS=200000
 #   TRAP_ITERS=500000 (raw_getppid and sudbare; a trapped call costs microseconds)
 #   CALLS="getppid read0 close_bad fstat stat_missing clock_gettime raw_getppid"
 #   FILES=10000 (files in the generated tree)  BIG_RING=16M  ONLY=loop|programs|stacks
@@ -45,7 +45,7 @@ LIB=$B/libsctrace.so LOOP=$B/bench/loop SCT=$B/sctrace BARE=$B/bench/sudbare
 command -v strace >/dev/null 2>&1 || die "strace not installed (apt-get install strace)"
 
 RUNS=${RUNS:-5}
-PAIRED_RUNS=${PAIRED_RUNS:-11}
+PAIRED_RUNS=${PAIRED_RUNS:-21}
 PROG_RUNS=${PROG_RUNS:-21}
 ITERS=${ITERS:-2000000}
 STRACE_ITERS=${STRACE_ITERS:-50000}

@@ -333,8 +333,11 @@ static SCT_SIGSAFE long ring_flush(void *dst, const void *src, uint64_t len)
 {
 	if (!__atomic_load_n(&flush_by_copy, __ATOMIC_RELAXED)) {
 		struct iovec local = { (void *)src, len }, remote = { dst, len };
-		long r = sct_raw6(__NR_process_vm_writev, sct_pid, &local, 1,
-				  &remote, 1, 0);
+		/* the caller's own pid, not sct_pid: in a vfork child (the
+		 * parent's memory) sct_pid is the parent's, which YAMA's
+		 * ptrace_scope 1 keeps it from writing to */
+		long r = sct_raw6(__NR_process_vm_writev, sct_raw0(__NR_getpid),
+				  &local, 1, &remote, 1, 0);
 		if (r != -EPERM && r != -ENOSYS && r != -EACCES)
 			return r;
 		__atomic_store_n(&flush_by_copy, 1, __ATOMIC_RELAXED);
