@@ -214,6 +214,20 @@ SCT_SIGSAFE int sct_ring_room(struct sct_wring *w, uint64_t need)
  * record's position: until the matching sct_ring_commit() the record is
  * "in progress", and a reader that finds the writer dead with that word
  * there reports a torn record. */
+/* A PAD of PAD bytes at HEAD (len = bytes to the end of the area or
+ * half, type = SCT_REC_PAD), once the word where it leads is in place;
+ * head moves past it (published).  Returns the new head. */
+static SCT_SIGSAFE uint64_t put_pad(struct sct_wring *w, uint64_t head,
+				    uint64_t pad)
+{
+	/* Release: pairs with the reader's acquire load of the word */
+	__atomic_store_n((uint64_t *)(w->data + (head & w->mask)),
+			 pad | ((uint64_t)SCT_REC_PAD << 32), __ATOMIC_RELEASE);
+	w->head = head + pad;
+	sct_ring_publish(w);
+	return head + pad;
+}
+
 /* Publish stage_pos P.  Release: the half copied out before it is in the
  * data area for a reader that sees P (acquire); the release fence keeps
  * the stores that reuse the staging area after it (as publish_tail()). */
@@ -302,13 +316,7 @@ staged_reserve(struct sct_wring *w, uint64_t n, int *direct)
 		 * word, then the PAD that leads a reader there */
 		__atomic_store_n((uint64_t *)(w->data + ((head + pad) & w->mask)),
 				 0, __ATOMIC_RELAXED);
-		/* Release: pairs with the reader's acquire load of the word */
-		__atomic_store_n((uint64_t *)(w->data + (head & w->mask)),
-				 pad | ((uint64_t)SCT_REC_PAD << 32),
-				 __ATOMIC_RELEASE);
-		head += pad;
-		w->head = head;
-		sct_ring_publish(w);
+		head = put_pad(w, head, pad);
 		if (!stage_flush(w)) {
 			bump(&w->hdr->lost);
 			return 0;
@@ -380,13 +388,7 @@ SCT_SIGSAFE struct sct_rec *sct_ring_reserve(struct sct_wring *w, uint32_t len)
 		 * reader there: len = bytes to the end, type = SCT_REC_PAD */
 		__atomic_store_n((uint64_t *)w->data, SCT_WIP_WORD,
 				 __ATOMIC_RELAXED);
-		/* Release: pairs with the reader's acquire load of the word */
-		__atomic_store_n((uint64_t *)(w->data + (head & w->mask)),
-				 pad | ((uint64_t)SCT_REC_PAD << 32),
-				 __ATOMIC_RELEASE);
-		head += pad;
-		w->head = head;
-		sct_ring_publish(w);
+		head = put_pad(w, head, pad);
 	} else {
 		__atomic_store_n((uint64_t *)(w->data + (head & w->mask)),
 				 SCT_WIP_WORD, __ATOMIC_RELAXED);

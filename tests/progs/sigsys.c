@@ -65,6 +65,7 @@
 
 extern char **environ;
 
+#include "deny.h"
 #include "raw.h"
 
 /* the kernel's sigset for rt_sigprocmask/rt_sigaction: 64 bits */
@@ -318,25 +319,6 @@ static void mode_handler(void)
 
 /* ---- seccomp -------------------------------------------------------------- */
 
-static int install_filter(int deny_nr)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)deny_nr, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return -1;
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-}
-
 /* getpriority denied (libc and raw), getpid allowed */
 static int denied_here(void)
 {
@@ -367,7 +349,7 @@ static void mode_seccomp(void)
 	getpriority(PRIO_PROCESS, 0);
 	ok(errno == 0 && raw2(SYS_getpriority, PRIO_PROCESS, 0) >= 0,
 	   "getpriority works before the filter");
-	if (install_filter(SYS_getpriority) != 0) {
+	if (deny_syscall(SYS_getpriority) != 0) {
 		diag("seccomp filter: %s", strerror(errno));
 		skip(6, "cannot install a seccomp filter here");
 		return;
@@ -651,7 +633,7 @@ static int probe(void)
 		      0);
 	pid_t pid = fork(); /* a filter is forever: try it in a child */
 	if (pid == 0)
-		_exit(install_filter(SYS_getpriority) == 0 &&
+		_exit(deny_syscall(SYS_getpriority) == 0 &&
 				      getpriority(PRIO_PROCESS, 0) == -1 &&
 				      errno == EPERM
 			      ? 0
