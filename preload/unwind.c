@@ -101,12 +101,11 @@ static inline uint32_t rule_slot(uint64_t key, uint32_t mask)
 static SCT_SIGSAFE void rules_grow(void)
 {
 	uint32_t small = NRULES_FIRST - 1;
-	if (!__atomic_compare_exchange_n(&rules_mask, &small, 0, 0,
+	if (!__atomic_compare_exchange_n(&rules_mask, &small, NRULES - 1, 0,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		return; /* another thread's, or done */
+		return; /* another thread's */
 	sct_populate(&rules[NRULES_FIRST],
 		     (NRULES - NRULES_FIRST) * sizeof *rules);
-	__atomic_store_n(&rules_mask, NRULES - 1, __ATOMIC_RELAXED);
 }
 
 static inline uint64_t rule_get(uint64_t key)
@@ -128,7 +127,7 @@ static SCT_SIGSAFE void rule_put(uint64_t key, uint64_t rule)
 {
 	const uint32_t mask = __atomic_load_n(&rules_mask, __ATOMIC_RELAXED);
 	uint32_t i = rule_slot(key, mask);
-	for (unsigned k = 0; mask && k < PROBES; k++, i = (i + 1) & mask) {
+	for (unsigned k = 0; k < PROBES; k++, i = (i + 1) & mask) {
 		uint64_t kk = __atomic_load_n(&rules[i].key, __ATOMIC_ACQUIRE);
 		if (kk == 0 &&
 		    __atomic_compare_exchange_n(&rules[i].key, &kk, key, 0,
@@ -382,7 +381,7 @@ SCT_SIGSAFE void sct_unw_forget(uint64_t lo, uint64_t hi)
 	/* the slots in use (growing meanwhile: a rule it misses is of an
 	 * address still mapped, or is met no more) */
 	const uint32_t mask = __atomic_load_n(&rules_mask, __ATOMIC_RELAXED);
-	for (unsigned i = 0; i <= (mask ? mask : NRULES_FIRST - 1); i++) {
+	for (unsigned i = 0; i <= mask; i++) {
 		uint64_t k = __atomic_load_n(&rules[i].key, __ATOMIC_RELAXED);
 		if (k >= lo && k < hi) {
 			__atomic_store_n(&rules[i].rule, 0, __ATOMIC_RELAXED);
