@@ -81,16 +81,6 @@ static const unsigned char *at(const struct sct_rring *r, uint64_t pos,
 			 : r->data + (pos & (r->size - 1));
 }
 
-/* Bytes from POS to the end of its segment, which a record never
- * crosses and a PAD fills: the data area's end, or in the first lap of a
- * ring with staging (ring.h), its half's. */
-static uint64_t room_at(const struct sct_rring *r, uint64_t pos)
-{
-	const uint64_t half = r->stage_size / 2;
-	return half && pos < r->size ? half - (pos & (half - 1))
-				     : r->size - (pos & (r->size - 1));
-}
-
 /* Acquire: pairs with the writer's release store of a record's len (or
  * of a PAD): the record's bytes are visible once its len is. */
 static uint64_t ring_word(const struct sct_rring *r, uint64_t pos, uint64_t sp)
@@ -335,7 +325,8 @@ static int word_ok(const struct sct_rring *r, uint64_t pos, uint64_t word,
 	if (pos >= sp &&
 	    (uint32_t)word > r->stage_size - (pos & (r->stage_size - 1)))
 		return 0;
-	return sct_rec_word_ok(word, room_at(r, pos));
+	return sct_rec_word_ok(word,
+			       sct_seg_room(pos, r->size, r->stage_size / 2));
 }
 
 const struct sct_rec *sct_rring_next(struct sct_rring *r)

@@ -103,15 +103,16 @@ static inline unsigned char *at(const struct sct_wring *w, uint64_t pos)
 				   : w->area + (pos & (w->size - 1));
 }
 
-/* Is WORD at position POS a PAD that ends a half (ring.h: the first lap
- * of a ring with staging)?  (Only a record's first word is read here:
- * a record checked against the data area's end is safe to skip.) */
+/* Is WORD at position POS well formed against its half (ring.h: the
+ * first lap of a ring with staging, sct_seg_room()), when it was not
+ * against the data area's end: a PAD that ends a half.  (Only a record's
+ * first word is read here: a record checked against the data area's end
+ * is safe to skip.) */
 static inline int half_pad(const struct sct_wring *w, uint64_t pos,
 			   uint64_t word)
 {
 	return w->half && pos < w->size &&
-	       ((word >> 32) & 0xffff) == SCT_REC_PAD &&
-	       (uint32_t)word == w->half - (pos & (w->half - 1));
+	       sct_rec_word_ok(word, sct_seg_room(pos, w->size, w->half));
 }
 
 /* Publish a new tail.  Release store: pairs with the reader's acquire

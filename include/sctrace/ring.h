@@ -212,6 +212,14 @@ static inline int sct_rec_word_ok(uint64_t word, uint64_t room)
 		return len == room;
 	return len >= SCT_REC_HEAD && len % 8 == 0 && len <= room;
 }
+/* Bytes from position POS to the end of its segment, which a record never
+ * crosses and a PAD fills: the data area's end (SIZE), or, in the first lap
+ * of a ring with staging (halves of HALF bytes, 0 = none), its half's. */
+static inline uint64_t sct_seg_room(uint64_t pos, uint64_t size, uint64_t half)
+{
+	return half && pos < size ? half - (pos & (half - 1))
+				  : size - (pos & (size - 1));
+}
 _Static_assert(sizeof(struct sct_rec) % 8 == 0, "record alignment");
 _Static_assert(sizeof(struct sct_blob) == 8, "blob layout");
 
